@@ -4,10 +4,11 @@
  * store: the worst case). Run: `npm run gas`.
  */
 import { network } from "hardhat";
-import { parseEther, zeroAddress, zeroHash, type Hex } from "viem";
+import { encodeAbiParameters, parseEther, zeroAddress, zeroHash, type Hex } from "viem";
 import { deployShoal } from "./lib/deploy.js";
 import { computeCommitment } from "../sdk/src/commitment.js";
-import { SAMPLE_SPEC, resultCid } from "../test/helpers/shoal.js";
+import { SAMPLE_SPEC, resultCid, setup } from "../test/helpers/shoal.js";
+import { payloadOf, pieceFromBytes } from "../test/helpers/piece.js";
 
 type Row = { step: string; gas: bigint };
 
@@ -55,9 +56,38 @@ async function measure(n: number, k: number): Promise<Row[]> {
 function print(title: string, rows: Row[], target: bigint) {
   const total = rows.reduce((a, r) => a + r.gas, 0n);
   console.log(`\n${title}`);
-  for (const r of rows) console.log(`  ${r.step.padEnd(22)} ${r.gas.toString().padStart(9)}`);
-  console.log(`  ${"total".padEnd(22)} ${total.toString().padStart(9)}   target <= ${target} ${total <= target ? "OK" : "OVER"}`);
+  for (const r of rows) console.log(`  ${r.step.padEnd(28)} ${r.gas.toString().padStart(9)}`);
+  console.log(`  ${"total".padEnd(28)} ${total.toString().padStart(9)}   target <= ${target} ${total <= target ? "OK" : "OVER"}`);
+}
+
+/** Gas of a claim with one locality proof (PDP or f05) against the same claim without locality. */
+async function measureLocality() {
+  const s = await setup({ providerCount: 3, locality: true });
+  const { fevm, pdp } = s.locality!;
+  const piece = pieceFromBytes(payloadOf("dataset.csv", 5000));
+  const inputs = [{ root: piece.root, paddedSize: piece.paddedSize }];
+  const [plainSp, pdpSp, dealSp] = s.providers;
+  await pdp.write.setDataSet([1n, pdpSp.account.address, true]);
+  await pdp.write.setPiece([1n, 0n, piece.v2, true]);
+  await fevm.addMiner(1234n, { owner: dealSp.account.address });
+  await s.registry.write.bindMiner([1234n], { account: dealSp.account });
+  await fevm.addDeal(77n, { provider: 1234n, pieceCid: piece.v1, size: piece.paddedSize });
+  const gasOf = async (hash: Hex) => (await s.publicClient.waitForTransactionReceipt({ hash })).gasUsed;
+  // Each claim is the first of its own job, so the three are measured alike.
+  const plainJob = await s.submit(await s.request({ replicas: 1, quorum: 1, inputs }));
+  const plain = await gasOf(await s.market.write.claim([plainJob, 0n, [], [], []], { account: plainSp.account }));
+  const pdpJob = await s.submit(await s.request({ replicas: 1, quorum: 1, inputs, locality: true }));
+  const pdpProof = { kind: 0, data: encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }], [1n, 0n]) };
+  const withPdp = await gasOf(await s.market.write.claim([pdpJob, 0n, inputs, [pdpProof], []], { account: pdpSp.account }));
+  const dealJob = await s.submit(await s.request({ replicas: 1, quorum: 1, inputs, locality: true }));
+  const dealProof = { kind: 1, data: encodeAbiParameters([{ type: "uint64" }], [77n]) };
+  const withDeal = await gasOf(await s.market.write.claim([dealJob, 0n, inputs, [dealProof], []], { account: dealSp.account }));
+  console.log("\nLocality claim, one input (EDR; the f05 figure runs through the test actor emulator, not FEVM)");
+  console.log(`  claim, no locality      ${plain.toString().padStart(9)}`);
+  console.log(`  claim + PDP proof       ${withPdp.toString().padStart(9)}   extra ${withPdp - plain}`);
+  console.log(`  claim + f05 deal proof  ${withDeal.toString().padStart(9)}   extra ${withDeal - plain}`);
 }
 
 print("n = 1, k = 1, native FIL", await measure(1, 1), 300_000n);
 print("n = 3, k = 2, native FIL", await measure(3, 2), 600_000n);
+await measureLocality();

@@ -2,6 +2,7 @@ import { network } from "hardhat";
 import { sha256, toHex, concatHex, parseEther, zeroAddress, zeroHash, type Address, type Hex } from "viem";
 import { deployShoal, type DeployOptions } from "../../scripts/lib/deploy.js";
 import { computeCommitment } from "../../sdk/src/commitment.js";
+import { installFevm } from "./fevm.js";
 
 export const FIL = (x: string) => parseEther(x);
 export const Status = { None: 0, Open: 1, Revealing: 2, Settled: 3, Expired: 4, Cancelled: 5, Failed: 6 } as const;
@@ -42,13 +43,28 @@ export function resultCid(content: string): Hex {
   return concatHex(["0x01551220", sha256(toHex(content))]);
 }
 
-/** Spins up a fresh EDR chain with Shoal deployed and `providerCount` registered providers. */
-export async function setup(options: DeployOptions & { providerCount?: number; stake?: bigint } = {}) {
+/**
+ * Spins up a fresh EDR chain with Shoal deployed and `providerCount` registered providers. With
+ * `locality`, the FEVM actor emulator and a PDPVerifier stand-in are installed and both locality
+ * adapters are wired into the market.
+ */
+export async function setup(
+  options: DeployOptions & { providerCount?: number; stake?: bigint; locality?: boolean } = {},
+) {
   const connection = await network.create();
   const { viem, networkHelpers } = connection;
   const publicClient = await viem.getPublicClient();
   const wallets = await viem.getWalletClients();
   const [admin, client, outsider, ...rest] = wallets;
+  let locality;
+  if (options.locality) {
+    const fevm = await installFevm(viem);
+    const pdp = await viem.deployContract("PDPVerifierStandIn");
+    const pdpLocality = await viem.deployContract("PdpLocality", [pdp.address]);
+    const dealLocality = await viem.deployContract("DealLocality");
+    options = { ...options, pdpLocality: pdpLocality.address, dealLocality: dealLocality.address };
+    locality = { fevm, pdp, pdpLocality, dealLocality };
+  }
   const { registry, market } = await deployShoal(viem, options);
   const providers = rest.slice(0, options.providerCount ?? 8);
   for (const [i, p] of providers.entries()) {
@@ -112,7 +128,7 @@ export async function setup(options: DeployOptions & { providerCount?: number; s
   }
 
   return {
-    connection, viem, networkHelpers, publicClient, wallets, admin, client, outsider, providers,
+    connection, viem, networkHelpers, publicClient, wallets, admin, client, outsider, providers, locality,
     registry, market, feeBps, now, request, escrowOf, submit, claim, commit, reveal, job,
   };
 }
