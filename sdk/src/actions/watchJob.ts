@@ -1,0 +1,92 @@
+import { type Address, type Client, numberToHex, pad, parseEventLogs } from "viem";
+import { getBlockNumber } from "viem/actions";
+import { jobMarketAbi } from "../abi/jobMarket.js";
+import { deployments } from "../deployments.js";
+import { resolveMarket } from "../internal/contracts.js";
+import { getLogsChunked } from "../internal/logs.js";
+
+/** One step of a job's life, from the market's events. */
+export type JobEvent =
+  | { type: "posted"; blockNumber: bigint }
+  | { type: "claimed"; slot: number; provider: Address; blockNumber: bigint }
+  | { type: "reopened"; slot: number; previous: Address; blockNumber: bigint }
+  | { type: "committed"; slot: number; provider: Address; blockNumber: bigint }
+  | { type: "quorum"; revealDeadline: bigint; blockNumber: bigint }
+  | { type: "revealed"; slot: number; provider: Address; resultCid: `0x${string}`; blockNumber: bigint }
+  | { type: "finalized"; status: number; resultCid: `0x${string}`; winnersMask: number; slashedMask: number; blockNumber: bigint }
+  | { type: "expired"; blockNumber: bigint }
+  | { type: "cancelled"; blockNumber: bigint }
+  | { type: "callback"; success: boolean; blockNumber: bigint };
+
+export type WatchJobParameters = {
+  jobId: bigint;
+  /** Called once per event, in chain order. */
+  onEvent: (event: JobEvent) => void;
+  onError?: ((error: unknown) => void) | undefined;
+  /** Milliseconds between polls (default: the client's pollingInterval). */
+  pollingInterval?: number | undefined;
+  /** First block to read (default: the market's deployment block). */
+  fromBlock?: bigint | undefined;
+  market?: Address | undefined;
+};
+export type WatchJobReturnType = () => void;
+
+const TERMINAL = new Set(["finalized", "expired", "cancelled"]);
+
+function toJobEvent(log: ReturnType<typeof parseEventLogs<typeof jobMarketAbi>>[number]): JobEvent | undefined {
+  const blockNumber = log.blockNumber ?? 0n;
+  switch (log.eventName) {
+    case "JobPosted": return { type: "posted", blockNumber };
+    case "SlotClaimed": return { type: "claimed", slot: Number(log.args.slot), provider: log.args.provider, blockNumber };
+    case "SlotReopened": return { type: "reopened", slot: Number(log.args.slot), previous: log.args.previous, blockNumber };
+    case "ResultCommitted": return { type: "committed", slot: Number(log.args.slot), provider: log.args.provider, blockNumber };
+    case "QuorumReached": return { type: "quorum", revealDeadline: log.args.revealDeadline, blockNumber };
+    case "ResultRevealed": return { type: "revealed", slot: Number(log.args.slot), provider: log.args.provider, resultCid: log.args.resultCid, blockNumber };
+    case "JobFinalized": return { type: "finalized", status: log.args.status, resultCid: log.args.resultCid, winnersMask: log.args.winnersMask, slashedMask: log.args.slashedMask, blockNumber };
+    case "JobExpired": return { type: "expired", blockNumber };
+    case "JobCancelled": return { type: "cancelled", blockNumber };
+    case "CallbackCalled": return { type: "callback", success: log.args.success, blockNumber };
+    default: return undefined;
+  }
+}
+
+/**
+ * Streams job `jobId`'s lifecycle events (claimed, committed, quorum, revealed, finalized, …) by
+ * polling eth_getLogs in bounded ranges; it replays past events first and stops by itself after a
+ * terminal one. Returns a function that stops watching.
+ *
+ * @example
+ * const unwatch = watchJob(publicClient, { jobId, onEvent: (e) => console.log(e.type) });
+ */
+export function watchJob(client: Client, parameters: WatchJobParameters): WatchJobReturnType {
+  const market = resolveMarket(client, parameters.market);
+  const interval = parameters.pollingInterval ?? client.pollingInterval ?? 4_000;
+  let next = parameters.fromBlock ?? deployments[client.chain?.id ?? -1]?.fromBlock ?? 0n;
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const topic = pad(numberToHex(parameters.jobId), { size: 32 });
+
+  const poll = async () => {
+    try {
+      const head = await getBlockNumber(client, { cacheTime: 0 });
+      if (head >= next) {
+        const logs = await getLogsChunked(client, { address: market, fromBlock: next, toBlock: head, topics: [null, topic] });
+        next = head + 1n;
+        for (const log of parseEventLogs({ abi: jobMarketAbi, logs })) {
+          const event = toJobEvent(log);
+          if (!event || stopped) continue;
+          parameters.onEvent(event);
+          if (TERMINAL.has(event.type)) stopped = true;
+        }
+      }
+    } catch (error) {
+      parameters.onError?.(error);
+    }
+    if (!stopped) timer = setTimeout(poll, interval);
+  };
+  void poll();
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+  };
+}

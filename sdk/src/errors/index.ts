@@ -1,0 +1,37 @@
+export { ShoalError, type ShoalErrorParameters, type ShoalErrorType } from "./base.js";
+export {
+  InvalidSpecError,
+  type InvalidSpecErrorType,
+  type SpecIssue,
+  SpecTooLargeError,
+  type SpecTooLargeErrorType,
+} from "./spec.js";
+export {
+  InvalidPieceCidError,
+  type InvalidPieceCidErrorType,
+  InvalidPieceSizeError,
+  type InvalidPieceSizeErrorType,
+  PayloadTooSmallError,
+  type PayloadTooSmallErrorType,
+} from "./piece.js";
+export {
+  BlockVerificationError,
+  type BlockVerificationErrorType,
+  DestinationNotEmptyError,
+  type DestinationNotEmptyErrorType,
+  InvalidCarError,
+  type InvalidCarErrorType,
+  InvalidEntryNameError,
+  type InvalidEntryNameErrorType,
+  InvalidResultCidError,
+  type InvalidResultCidErrorType,
+  MissingBlockError,
+  type MissingBlockErrorType,
+  ResultRootMismatchError,
+  type ResultRootMismatchErrorType,
+  ResultTooLargeError,
+  type ResultTooLargeErrorType,
+  UnsupportedEntryError,
+  type UnsupportedEntryErrorType,
+  type UnsupportedEntryKind,
+} from "./result.js";

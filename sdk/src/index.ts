@@ -1,0 +1,53 @@
+// Shoal SDK: viem actions, typed ABIs, deployments, job specs, canonical result CIDs and errors.
+export { jobMarketAbi } from "./abi/jobMarket.js";
+export { providerRegistryAbi } from "./abi/providerRegistry.js";
+export { shoalConsumerAbi } from "./abi/shoalConsumer.js";
+export { deployments, type ShoalDeployment } from "./deployments.js";
+export { computeCommitment, type Commitment } from "./commitment.js";
+
+export { submitJob, type SubmitJobErrorType, type SubmitJobParameters, type SubmitJobReturnType } from "./actions/submitJob.js";
+export { getJob, JOB_STATUS, type GetJobErrorType, type GetJobParameters, type GetJobReturnType, type JobStatus } from "./actions/getJob.js";
+export { watchJob, type JobEvent, type WatchJobParameters, type WatchJobReturnType } from "./actions/watchJob.js";
+export { waitForResult, type WaitForResultErrorType, type WaitForResultParameters, type WaitForResultReturnType } from "./actions/waitForResult.js";
+export { cancelJob, type CancelJobErrorType, type CancelJobParameters, type CancelJobReturnType } from "./actions/cancelJob.js";
+export { withdraw, type WithdrawErrorType, type WithdrawParameters, type WithdrawReturnType } from "./actions/withdraw.js";
+export { getOwedJobs, type GetOwedJobsParameters, type GetOwedJobsReturnType } from "./actions/getOwedJobs.js";
+export { fetchResult, type FetchResultErrorType, type FetchResultParameters, type FetchResultReturnType } from "./actions/fetchResult.js";
+export {
+  addStake,
+  bindMiner,
+  type Capabilities,
+  claimSlot,
+  commitResult,
+  expireJob,
+  finalizeJob,
+  registerProvider,
+  revealResult,
+} from "./actions/provider.js";
+
+export * from "./spec/index.js";
+export * from "./result/index.js";
+export * from "./piece/index.js";
+export * from "./errors/index.js";
+export {
+  InsufficientEscrowError,
+  type InsufficientEscrowErrorType,
+  JobCancelledError,
+  type JobCancelledErrorType,
+  JobExpiredError,
+  type JobExpiredErrorType,
+  JobNotFoundError,
+  type JobNotFoundErrorType,
+  MarketCallError,
+  type MarketCallErrorType,
+  NoQuorumError,
+  type NoQuorumErrorType,
+  ResultFetchError,
+  type ResultFetchErrorType,
+  ResultNotAvailableError,
+  type ResultNotAvailableErrorType,
+  ShoalNotDeployedError,
+  type ShoalNotDeployedErrorType,
+  WaitForResultTimeoutError,
+  type WaitForResultTimeoutErrorType,
+} from "./errors/client.js";
