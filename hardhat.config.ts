@@ -13,7 +13,7 @@ export default defineConfig({
     version: "0.8.30",
     path: require.resolve("solc/soljson.js"),
     settings: {
-      optimizer: { enabled: true, runs: 10_000 },
+      optimizer: { enabled: true, runs: 1_000 },
       viaIR: true,
       evmVersion: "cancun",
     },

@@ -76,7 +76,8 @@ export function waitForResult(client: Client, parameters: WaitForResultParameter
     // An Open job past its deadline will never settle: report it as expired without waiting.
     const deadlineWatch = async () => {
       while (!settled) {
-        const job = await check();
+        // Terminal statuses arrive through the watcher, after every earlier event was reported.
+        const job = await getJob(client, { jobId, market });
         if (settled) return;
         const block = await getBlock(client);
         if (job.status === "Open" && Number(block.timestamp) >= job.deadline) {
