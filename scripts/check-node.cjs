@@ -3,8 +3,8 @@
 const [major, minor] = process.versions.node.split(".").map(Number);
 if (major < 22 || (major === 22 && minor < 13)) {
   const fix = process.argv.includes("--install")
-    ? "install with: npx -y -p node@22.23.3 -- npm ci"
-    : "reinstall with: npx -y -p node@22.23.3 -- npm ci (it puts Node 22 in node_modules/.bin)";
+    ? "install with: npx -y -p node@22.23.3 -- npm install"
+    : "reinstall with: npx -y -p node@22.23.3 -- npm install (it puts Node 22 in node_modules/.bin)";
   process.stderr.write(`shoal: Node ${process.versions.node} is too old (need >= 22.13); ${fix}\n`);
   process.exit(1);
 }
