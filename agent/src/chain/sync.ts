@@ -1,0 +1,106 @@
+/**
+ * Chain ingestion, after Ponder's realtime sync: poll the head, read the market's logs with
+ * eth_getLogs in bounded ranges from a persisted cursor up to `head - confirmations`, remember
+ * the hashes of recent blocks, and when a remembered hash changes walk back to the common
+ * ancestor and re-read from there (reorg). Backfill after downtime is the same loop starting
+ * from the saved cursor. RPC errors and FEVM null rounds are retried with backoff; the loop never
+ * throws and stops through the shared AbortSignal.
+ */
+import { type Address, type Client, type Log, parseEventLogs } from "viem";
+import { getBlock, getBlockNumber } from "viem/actions";
+import { jobMarketAbi } from "../../../sdk/src/abi/jobMarket.js";
+import { getLogsChunked, MAX_LOG_RANGE } from "../../../sdk/src/internal/logs.js";
+import type { Logger } from "../context.js";
+import type { Store } from "../store/store.js";
+
+export type MarketEvent = ReturnType<typeof parseEventLogs<typeof jobMarketAbi>>[number];
+
+export type SyncOptions = {
+  client: Client;
+  market: Address;
+  store: Store;
+  logger: Logger;
+  /** Blocks behind the head before a log is acted on (FEVM: finality is far; use the safe depth). */
+  confirmations: number;
+  /** Where to start on the very first run. */
+  fromBlock: bigint;
+  pollIntervalMs: number;
+  /** Largest eth_getLogs range (FEVM endpoints cap it near 2,000). */
+  maxRange?: bigint;
+  /** How many recent block hashes to keep for reorg detection. */
+  reorgWindow?: bigint;
+  /** Called with each batch of confirmed events, in chain order, before the cursor moves past them. */
+  onEvents: (events: MarketEvent[]) => Promise<void> | void;
+  onReorg?: (ancestor: bigint) => void;
+  signal: AbortSignal;
+};
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+/** Hash of block `n`, or undefined for a null round (FEVM epochs without a block). */
+async function hashAt(client: Client, n: bigint): Promise<string | undefined> {
+  try {
+    return (await getBlock(client, { blockNumber: n })).hash ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One pass: returns the new cursor. Exported for tests. */
+export async function syncOnce(o: SyncOptions): Promise<bigint> {
+  const head = await getBlockNumber(o.client, { cacheTime: 0 });
+  const safe = head - BigInt(o.confirmations);
+  let cursor = o.store.cursor() ?? o.fromBlock - 1n;
+
+  // Reorg check: the block at the cursor must still have the hash we saw.
+  if (cursor >= o.fromBlock) {
+    const known = o.store.blockHash(cursor);
+    const now = known === undefined ? undefined : await hashAt(o.client, cursor);
+    if (known !== undefined && now !== undefined && known !== now) {
+      let ancestor = cursor - 1n;
+      while (ancestor >= o.fromBlock) {
+        const k = o.store.blockHash(ancestor);
+        if (k === undefined || k === (await hashAt(o.client, ancestor))) break;
+        ancestor -= 1n;
+      }
+      o.logger.warn({ cursor, ancestor }, "reorg detected: re-reading from the common ancestor");
+      o.store.rewind(ancestor + 1n);
+      o.onReorg?.(ancestor);
+      cursor = ancestor;
+    }
+  }
+  if (safe <= cursor) return cursor;
+
+  const range = o.maxRange ?? MAX_LOG_RANGE;
+  for (let from = cursor + 1n; from <= safe && !o.signal.aborted; from += range) {
+    const to = from + range - 1n < safe ? from + range - 1n : safe;
+    const logs: Log[] = await getLogsChunked(o.client, { address: o.market, fromBlock: from, toBlock: to, maxRange: range });
+    const events = parseEventLogs({ abi: jobMarketAbi, logs });
+    if (events.length) await o.onEvents(events);
+    const hash = await hashAt(o.client, to);
+    if (hash) o.store.rememberBlock(to, hash, o.reorgWindow ?? 1_000n);
+    o.store.setCursor(to);
+    cursor = to;
+  }
+  return cursor;
+}
+
+/** Runs {@link syncOnce} every `pollIntervalMs` until `signal` aborts, backing off on errors. */
+export async function runSync(o: SyncOptions): Promise<void> {
+  let backoff = o.pollIntervalMs;
+  while (!o.signal.aborted) {
+    try {
+      await syncOnce(o);
+      backoff = o.pollIntervalMs;
+      await sleep(o.pollIntervalMs, o.signal);
+    } catch (error) {
+      o.logger.warn({ err: error instanceof Error ? error.message.split("\n")[0] : String(error), retryInMs: backoff }, "chain sync failed; retrying");
+      await sleep(backoff, o.signal);
+      backoff = Math.min(backoff * 2, 60_000);
+    }
+  }
+}

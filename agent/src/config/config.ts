@@ -1,0 +1,195 @@
+/**
+ * Agent configuration: a commented JSON file (`shoal-agent init` writes one), then environment
+ * variables, then command-line flags, validated with zod at start. A bad value stops the agent
+ * with one line naming the key. Keys are never part of the config: they come from an env var or
+ * an encrypted keystore file (the config only says where).
+ */
+import { readFileSync } from "node:fs";
+import { isAddress, parseEther } from "viem";
+import { z } from "zod/v4";
+
+const address = z.string().refine((v) => isAddress(v), { error: "must be a 0x address" });
+const fil = z
+  .string()
+  .regex(/^\d+(\.\d{1,18})?$/, { error: "must be a decimal FIL amount, e.g. \"0.01\"", abort: true })
+  .transform((v) => parseEther(v));
+
+export const configSchema = z.strictObject({
+  chain: z
+    .strictObject({
+      /** One or more RPC URLs; later ones are fallbacks. */
+      rpcUrls: z.array(z.url()).min(1).default(["http://127.0.0.1:8545"]),
+      chainId: z.int().positive().default(31337),
+      market: address.optional(),
+      registry: address.optional(),
+      /** Blocks behind the head before acting on a log (FEVM: use the finality you trust). */
+      confirmations: z.int().min(0).max(1000).default(0),
+      pollIntervalMs: z.int().min(50).max(600_000).default(2_000),
+      fromBlock: z.int().min(0).optional(),
+    })
+    .prefault({}),
+  keys: z
+    .strictObject({
+      privateKeyEnv: z.string().default("SHOAL_AGENT_PRIVATE_KEY"),
+      keystore: z.string().optional(),
+      passwordEnv: z.string().default("SHOAL_AGENT_KEYSTORE_PASSWORD"),
+    })
+    .prefault({}),
+  policy: z
+    .strictObject({
+      minPrice: fil.default(0n as never),
+      maxCpu: z.int().min(1).default(4),
+      maxMemoryMb: z.int().min(16).default(4096),
+      gpus: z.int().min(0).default(0),
+      maxTimeoutSec: z.int().min(1).default(3600),
+      safetyMarginSec: z.int().min(0).default(30),
+    })
+    .prefault({}),
+  engines: z
+    .strictObject({
+      wasm: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+      docker: z
+        .strictObject({
+          enabled: z.boolean().default(false),
+          socketPath: z.string().default("/var/run/docker.sock"),
+          allowedImages: z.array(z.string()).default([]),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  data: z
+    .strictObject({
+      pieceDir: z.string().optional(),
+      pieceHttp: z.url().optional(),
+      ipfsHttp: z.url().optional(),
+    })
+    .prefault({}),
+  /** Where this provider proves it stores each piece, for locality jobs. */
+  locality: z
+    .array(
+      z.union([
+        z.strictObject({ piece: z.string(), paddedSize: z.int().optional(), kind: z.literal("pdp"), dataSetId: z.int().min(0), pieceId: z.int().min(0) }),
+        z.strictObject({ piece: z.string(), paddedSize: z.int().optional(), kind: z.literal("deal"), dealId: z.int().min(0) }),
+      ]),
+    )
+    .default([]),
+  results: z
+    .strictObject({ dir: z.string().default("./.shoal/results"), retentionSeconds: z.int().min(60).default(7 * 24 * 3600) })
+    .prefault({}),
+  gateway: z
+    .strictObject({
+      host: z.string().default("127.0.0.1"),
+      port: z.int().min(0).max(65535).default(7070),
+      /** The URL clients use (registered on chain); defaults to http://host:port. */
+      publicUrl: z.url().optional(),
+    })
+    .prefault({}),
+  stateDir: z.string().default("./.shoal"),
+  concurrency: z.int().min(1).max(64).default(2),
+  logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+});
+
+export type AgentConfig = z.output<typeof configSchema>;
+export type AgentConfigInput = z.input<typeof configSchema>;
+
+/** A bad configuration: one line naming the key and the rule. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** Environment variables and the config keys they set. */
+export const ENV_KEYS: Record<string, string[]> = {
+  SHOAL_AGENT_RPC_URLS: ["chain", "rpcUrls"],
+  SHOAL_AGENT_CHAIN_ID: ["chain", "chainId"],
+  SHOAL_AGENT_MARKET: ["chain", "market"],
+  SHOAL_AGENT_REGISTRY: ["chain", "registry"],
+  SHOAL_AGENT_CONFIRMATIONS: ["chain", "confirmations"],
+  SHOAL_AGENT_POLL_INTERVAL_MS: ["chain", "pollIntervalMs"],
+  SHOAL_AGENT_MIN_PRICE: ["policy", "minPrice"],
+  SHOAL_AGENT_PIECE_DIR: ["data", "pieceDir"],
+  SHOAL_AGENT_PIECE_HTTP: ["data", "pieceHttp"],
+  SHOAL_AGENT_GATEWAY_PORT: ["gateway", "port"],
+  SHOAL_AGENT_GATEWAY_URL: ["gateway", "publicUrl"],
+  SHOAL_AGENT_STATE_DIR: ["stateDir"],
+  SHOAL_AGENT_RESULTS_DIR: ["results", "dir"],
+  SHOAL_AGENT_CONCURRENCY: ["concurrency"],
+  SHOAL_AGENT_LOG_LEVEL: ["logLevel"],
+  SHOAL_AGENT_DOCKER: ["engines", "docker", "enabled"],
+};
+
+const NUMERIC = new Set(["chainId", "confirmations", "pollIntervalMs", "port", "concurrency"]);
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown) {
+  let node = target;
+  for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+  node[path.at(-1)!] = value;
+}
+
+/** Reads a JSON config file whose full-line `//` comments are ignored. */
+export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new ConfigError(`cannot read config file ${path}: run \`shoal-agent init\` to write one`);
+  }
+  const json = text.split("\n").filter((l) => !/^\s*\/\//.test(l)).join("\n");
+  try {
+    return JSON.parse(json) as Record<string, unknown>;
+  } catch (error) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Merges file ← env ← flags and validates. `flags` are dotted keys, e.g. {"chain.market": "0x…"}. */
+export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; flags?: Record<string, unknown> } = {}): AgentConfig {
+  const raw: Record<string, unknown> = options.file ? readConfigFile(options.file) : {};
+  const env = options.env ?? process.env;
+  for (const [name, path] of Object.entries(ENV_KEYS)) {
+    const value = env[name];
+    if (value === undefined || value === "") continue;
+    const leaf = path.at(-1)!;
+    setPath(raw, path, leaf === "rpcUrls" ? value.split(",") : NUMERIC.has(leaf) ? Number(value) : leaf === "enabled" ? value === "true" : value);
+  }
+  for (const [dotted, value] of Object.entries(options.flags ?? {})) if (value !== undefined) setPath(raw, dotted.split("."), value);
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`invalid config: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** The commented config file `shoal-agent init` writes. */
+export function defaultConfigText(): string {
+  return `// Shoal agent configuration (JSON; lines starting with // are comments).
+// Every key can also come from an environment variable (SHOAL_AGENT_*) or a flag; see README.md.
+{
+  // The chain: RPC URLs (later ones are fallbacks), chain ID (31337 local, 314159 Calibration, 314 mainnet),
+  // and how many blocks to wait before acting on an event.
+  "chain": { "rpcUrls": ["http://127.0.0.1:8545"], "chainId": 31337, "confirmations": 0, "pollIntervalMs": 2000 },
+  // The key is read from this environment variable, or from an encrypted JSON keystore file
+  // whose password is in passwordEnv. It is never written here and never logged.
+  "keys": { "privateKeyEnv": "SHOAL_AGENT_PRIVATE_KEY" },
+  // Which jobs to take: minimum price per replica in FIL, and the resources this machine offers.
+  "policy": { "minPrice": "0", "maxCpu": 4, "maxMemoryMb": 4096, "gpus": 0, "maxTimeoutSec": 3600, "safetyMarginSec": 30 },
+  // Execution engines. Docker images must be pinned by digest and listed here.
+  "engines": { "wasm": { "enabled": true }, "docker": { "enabled": false, "allowedImages": [] } },
+  // Where the data lives: a directory of unsealed pieces named by piece CID, and/or the
+  // provider's piece endpoint (Curio/Boost: GET /piece/<pieceCid>).
+  "data": { "pieceDir": "./pieces" },
+  // Locality proofs: for each piece, the PDP data set and piece ID, or the f05 deal ID, that prove you store it.
+  // e.g. { "piece": "bafkzcib…", "kind": "pdp", "dataSetId": 1, "pieceId": 0 } or { "piece": "baga…", "paddedSize": 2048, "kind": "deal", "dealId": 77 }
+  "locality": [],
+  // Results are kept as CARs for this long and served at the gateway (/ipfs/<cid>?format=car).
+  "results": { "dir": "./.shoal/results", "retentionSeconds": 604800 },
+  "gateway": { "host": "127.0.0.1", "port": 7070 },
+  "stateDir": "./.shoal",
+  "concurrency": 2,
+  "logLevel": "info"
+}
+`;
+}

@@ -1,0 +1,34 @@
+/**
+ * The one context passed everywhere (after Ponder's common object): logger, metrics, options and
+ * the shutdown signal. No singletons: tests build as many agents in one process as they like.
+ */
+import { pino, type Logger as PinoLogger } from "pino";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+export type Logger = PinoLogger;
+
+export function createMetrics() {
+  const registry = new Registry();
+  return {
+    registry,
+    jobsSeen: new Counter({ name: "shoal_jobs_seen_total", help: "Jobs seen on chain", registers: [registry] }),
+    jobsRefused: new Counter({ name: "shoal_jobs_refused_total", help: "Jobs refused by policy, by reason", labelNames: ["reason"], registers: [registry] }),
+    jobsByState: new Counter({ name: "shoal_job_transitions_total", help: "Pipeline transitions, by target state", labelNames: ["state"], registers: [registry] }),
+    jobsFailed: new Counter({ name: "shoal_jobs_failed_total", help: "Jobs failed, by reason code", labelNames: ["code"], registers: [registry] }),
+    txSent: new Counter({ name: "shoal_tx_sent_total", help: "Transactions sent, by kind", labelNames: ["kind"], registers: [registry] }),
+    running: new Gauge({ name: "shoal_jobs_running", help: "Jobs executing now", registers: [registry] }),
+    execSeconds: new Histogram({ name: "shoal_execution_seconds", help: "Execution wall time", labelNames: ["engine"], registers: [registry] }),
+    postedToCommitSeconds: new Histogram({
+      name: "shoal_posted_to_commit_seconds",
+      help: "Agent overhead: JobPosted seen to commit sent, excluding execution",
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      registers: [registry],
+    }),
+  };
+}
+export type Metrics = ReturnType<typeof createMetrics>;
+
+export function createLogger(level = "info", destination?: NodeJS.WritableStream): Logger {
+  // Keys never reach the logger: redact anything that looks like one anyway.
+  return pino({ level, redact: ["privateKey", "*.privateKey", "password", "*.password"] }, destination as never);
+}

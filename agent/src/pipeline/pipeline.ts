@@ -1,0 +1,431 @@
+/**
+ * The agent's job pipeline, one persisted state machine per job:
+ *
+ *   seen → evaluated → claimed → inputs_ready → executed → committed → revealed → settled
+ *                  ↘ refused      ↘ failed / abandoned            ↘ lost
+ *
+ * Each step reads the chain first (the source of truth), does at most one transaction, and then
+ * moves the job with a conditional transition in the store. A restart — even after `kill -9` —
+ * resumes every job from its last state; because each step first checks whether its effect is
+ * already on chain (our slot, our commit, our reveal) or waits for the transaction it recorded,
+ * it never sends a duplicate or conflicting transaction. Execution runs concurrently up to
+ * `concurrency`; chain ingestion never waits for it.
+ */
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  type Account,
+  type Address,
+  type Hex,
+  type PublicClient,
+  type WalletClient,
+  BaseError,
+  ContractFunctionRevertedError,
+  zeroAddress,
+} from "viem";
+import { estimateContractGas, getTransactionReceipt, readContract, simulateContract, waitForTransactionReceipt, writeContract } from "viem/actions";
+import { jobMarketAbi } from "../../../sdk/src/abi/jobMarket.js";
+import { providerRegistryAbi } from "../../../sdk/src/abi/providerRegistry.js";
+import { computeCommitment } from "../../../sdk/src/commitment.js";
+import { resultCidBytes } from "../../../sdk/src/result/resultCidBytes.js";
+import { decodeSpec } from "../../../sdk/src/spec/decodeSpec.js";
+import type { Spec } from "../../../sdk/src/spec/schema.js";
+import type { MarketEvent } from "../chain/sync.js";
+import type { Logger, Metrics } from "../context.js";
+import { ExecutionError, type Executor, type MountedInput } from "../executors/types.js";
+import { decide, type PolicyConfig } from "../policy/policy.js";
+import { type JobRow, type JobState, type Store, TERMINAL_STATES } from "../store/store.js";
+
+type SpecInputEntry = Spec["inputs"][number];
+
+/** Where the provider proves it stores a piece: PDP (kind 0) or an f05 deal (kind 1). */
+export type LocalityProofConfig = { root: Hex; paddedSize: bigint; kind: 0 | 1; data: Hex };
+
+export type InputResolverLike = {
+  resolve(input: SpecInputEntry, options?: { signal?: AbortSignal }): Promise<MountedInput>;
+  has(input: SpecInputEntry): Promise<boolean>;
+};
+export type ResultStoreLike = { put(outputDir: string): Promise<{ cid: { toString(): string } }> };
+
+export type PipelineOptions = {
+  store: Store;
+  logger: Logger;
+  metrics: Metrics;
+  publicClient: PublicClient;
+  walletClient: WalletClient;
+  account: Account;
+  market: Address;
+  registry: Address;
+  executors: ReadonlyMap<string, Executor>;
+  inputs: InputResolverLike;
+  results: ResultStoreLike;
+  policy: PolicyConfig;
+  locality: readonly LocalityProofConfig[];
+  concurrency: number;
+  workDir: string;
+  /** Gas headroom over the node's estimate (FEVM gas units differ from Ethereum's). */
+  gasMultiplier?: number;
+  signal: AbortSignal;
+};
+
+/** The JobPosted request as stored (bigints as strings). */
+type PostedRequest = {
+  spec: Hex;
+  inputs: { root: Hex; paddedSize: string }[];
+  locality: boolean;
+  replicas: number;
+  quorum: number;
+  token: Address;
+  price: string;
+  collateral: string;
+  deadline: number;
+  commitWindow: number;
+  revealWindow: number;
+  callback: Address;
+  callbackGas: number;
+  allowlistRoot: Hex;
+};
+
+const STATUS = ["None", "Open", "Revealing", "Settled", "Expired", "Cancelled", "Failed"] as const;
+
+/** A step's outcome that is not a transition: try again later. */
+class Later extends Error {}
+
+function revertName(error: unknown): string | undefined {
+  if (!(error instanceof BaseError)) return undefined;
+  const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
+  return revert instanceof ContractFunctionRevertedError ? revert.data?.errorName : undefined;
+}
+
+export function createPipeline(o: PipelineOptions) {
+  const me = o.account.address;
+  const busy = new Set<bigint>();
+  const mounted = new Map<bigint, MountedInput[]>();
+  const seenAt = new Map<bigint, number>();
+  const execMs = new Map<bigint, number>();
+  let running = 0;
+  let wake: (() => void) | undefined;
+  const multiplier = o.gasMultiplier ?? 1.3;
+
+  const request = (row: JobRow) => JSON.parse(row.request) as PostedRequest;
+  const spec = (row: JobRow) => decodeSpec(request(row).spec);
+  const chainJob = (jobId: bigint) =>
+    readContract(o.publicClient, { address: o.market, abi: jobMarketAbi, functionName: "getJob", args: [jobId] });
+  const chainSlot = (jobId: bigint, slot: number) =>
+    readContract(o.publicClient, { address: o.market, abi: jobMarketAbi, functionName: "getSlot", args: [jobId, BigInt(slot)] });
+  const now = async () => Number((await o.publicClient.getBlock()).timestamp);
+
+  const move = (row: JobRow, to: JobState, patch: Parameters<Store["transition"]>[3] = {}) => {
+    const ok = o.store.transition(row.jobId, row.state, to, patch);
+    if (ok) {
+      o.metrics.jobsByState.inc({ state: to });
+      o.store.resetAttempts(row.jobId);
+      o.logger.info({ jobId: row.jobId.toString(), from: row.state, to, ...patch }, `job ${row.jobId}: ${row.state} → ${to}`);
+    }
+    return ok;
+  };
+
+  /**
+   * Sends one market transaction for `row`, recording its hash before waiting, so a restart waits
+   * for that transaction instead of sending another. Gas: the node's estimate plus headroom, and
+   * never less than a callback's limit needs.
+   */
+  async function send(row: JobRow, kind: string, functionName: "claim" | "commit" | "reveal" | "finalize" | "withdraw", args: readonly unknown[], minGas = 0n) {
+    const recorded = row.txs[kind];
+    if (recorded) {
+      const receipt = await waitForTransactionReceipt(o.publicClient, { hash: recorded as Hex }).catch(() => undefined);
+      if (receipt?.status === "success") return receipt;
+    }
+    const call = { address: o.market, abi: jobMarketAbi, functionName, args, account: o.account, chain: o.walletClient.chain } as const;
+    await simulateContract(o.publicClient, call as never);
+    let gas = minGas;
+    try {
+      const estimate = await estimateContractGas(o.publicClient, call as never);
+      const padded = (estimate * BigInt(Math.round(multiplier * 100))) / 100n;
+      if (padded > gas) gas = padded;
+    } catch (error) {
+      if (minGas === 0n) throw error;
+    }
+    const hash = await writeContract(o.walletClient, { ...(call as object), gas } as never);
+    o.store.recordTx(row.jobId, kind, hash);
+    o.metrics.txSent.inc({ kind });
+    const receipt = await waitForTransactionReceipt(o.publicClient, { hash });
+    if (receipt.status !== "success") throw new Error(`${kind} transaction ${hash} reverted`);
+    return receipt;
+  }
+
+  // ------------------------------------------------------------------ steps
+
+  async function evaluate(row: JobRow) {
+    const req = request(row);
+    let s: Spec;
+    try {
+      s = spec(row);
+    } catch (error) {
+      o.metrics.jobsRefused.inc({ reason: "bad_spec" });
+      return move(row, "refused", { reason: `bad spec: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` });
+    }
+    const decision = await decide(
+      {
+        spec: s, price: BigInt(req.price), token: req.token, collateral: BigInt(req.collateral), deadline: req.deadline,
+        commitWindow: req.commitWindow, locality: req.locality, allowlistRoot: req.allowlistRoot,
+        inputs: req.inputs.map((i) => ({ root: i.root, paddedSize: BigInt(i.paddedSize) })),
+      },
+      o.policy,
+      {
+        executors: o.executors,
+        hasInput: (input) => o.inputs.has(input),
+        hasLocalityProof: (root, size) => o.locality.some((p) => p.root.toLowerCase() === root.toLowerCase() && p.paddedSize === size),
+        freeStake: async () => {
+          const p = await readContract(o.publicClient, { address: o.registry, abi: providerRegistryAbi, functionName: "provider", args: [me] });
+          return p.active ? p.stake - p.locked : 0n;
+        },
+        now: () => Math.floor(Date.now() / 1000),
+      },
+    );
+    if (!decision.take) {
+      o.metrics.jobsRefused.inc({ reason: decision.reason });
+      return move(row, "refused", { reason: `${decision.reason}: ${decision.detail}` });
+    }
+    return move(row, "evaluated");
+  }
+
+  async function claim(row: JobRow) {
+    const job = await chainJob(row.jobId);
+    // Already ours? (a claim sent before a crash)
+    for (let i = 0; i < job.claimed; i++) {
+      if ((await chainSlot(row.jobId, i)).provider.toLowerCase() === me.toLowerCase()) return move(row, "claimed", { slot: i });
+    }
+    if (STATUS[job.status] !== "Open") return move(row, "abandoned", { reason: `job is ${STATUS[job.status]}` });
+    if (job.claimed >= job.replicas) return move(row, "abandoned", { reason: "all slots taken" });
+    const req = request(row);
+    const proofs = req.locality
+      ? req.inputs.map((i) => {
+          const p = o.locality.find((l) => l.root.toLowerCase() === i.root.toLowerCase() && l.paddedSize === BigInt(i.paddedSize))!;
+          return { kind: p.kind, data: p.data };
+        })
+      : [];
+    const inputs = req.locality ? req.inputs.map((i) => ({ root: i.root, paddedSize: BigInt(i.paddedSize) })) : [];
+    const slot = job.claimed;
+    try {
+      await send(row, "claim", "claim", [row.jobId, BigInt(slot), inputs, proofs, []]);
+    } catch (error) {
+      const name = revertName(error);
+      if (name === "SlotUnavailable" || name === "AlreadyClaimed") throw new Later(`claim raced (${name})`);
+      if (name === "JobNotInStatus" || name === "JobDeadlinePassed") return move(row, "abandoned", { reason: name });
+      throw error;
+    }
+    return move(row, "claimed", { slot });
+  }
+
+  async function prepareInputs(row: JobRow) {
+    const s = spec(row);
+    const list: MountedInput[] = [];
+    try {
+      for (const input of s.inputs) list.push(await o.inputs.resolve(input, { signal: o.signal }));
+    } catch (error) {
+      o.metrics.jobsFailed.inc({ code: "INPUT" });
+      return move(row, "failed", { reason: `input: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` });
+    }
+    mounted.set(row.jobId, list);
+    return move(row, "inputs_ready");
+  }
+
+  async function execute(row: JobRow) {
+    const s = spec(row);
+    const executor = o.executors.get(s.engine.type)!;
+    const inputs = mounted.get(row.jobId) ?? (await Promise.all(s.inputs.map((i) => o.inputs.resolve(i, { signal: o.signal }))));
+    const outputDir = join(o.workDir, "jobs", row.jobId.toString(), "out");
+    await rm(outputDir, { recursive: true, force: true });
+    await mkdir(outputDir, { recursive: true });
+    o.metrics.running.set(running);
+    const started = Date.now();
+    try {
+      await executor.run({ jobId: row.jobId, spec: s, inputs, outputDir, signal: o.signal });
+      const { cid } = await o.results.put(outputDir);
+      execMs.set(row.jobId, Date.now() - started);
+      o.metrics.execSeconds.observe({ engine: s.engine.type }, (Date.now() - started) / 1000);
+      return move(row, "executed", { resultCid: resultCidBytes(cid.toString()) });
+    } catch (error) {
+      if (o.signal.aborted) throw new Later("shutting down");
+      const code = error instanceof ExecutionError ? error.code : "EXECUTION";
+      o.metrics.jobsFailed.inc({ code });
+      return move(row, "failed", { reason: `${code}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` });
+    } finally {
+      mounted.delete(row.jobId);
+      await rm(join(o.workDir, "jobs", row.jobId.toString()), { recursive: true, force: true });
+    }
+  }
+
+  async function commit(row: JobRow) {
+    const req = request(row);
+    if (req.replicas === 1) return move(row, "committed"); // single replica: reveals directly
+    const slot = row.slot!;
+    const s = await chainSlot(row.jobId, slot);
+    if (s.provider.toLowerCase() !== me.toLowerCase()) return move(row, "lost", { reason: "slot reopened before our commit" });
+    if (!s.committed) {
+      const job = await chainJob(row.jobId);
+      if (STATUS[job.status] !== "Open") return move(row, "lost", { reason: `quorum reached without us (${STATUS[job.status]})` });
+      const { hash, seal } = computeCommitment({ jobId: row.jobId, provider: me, resultCid: row.resultCid as Hex });
+      try {
+        await send(row, "commit", "commit", [row.jobId, BigInt(slot), hash, seal]);
+      } catch (error) {
+        const name = revertName(error);
+        if (name === "JobNotInStatus" || name === "CommitWindowClosed" || name === "JobDeadlinePassed") {
+          return move(row, "lost", { reason: name });
+        }
+        throw error;
+      }
+      const seen = seenAt.get(row.jobId);
+      if (seen !== undefined) o.metrics.postedToCommitSeconds.observe((Date.now() - seen - (execMs.get(row.jobId) ?? 0)) / 1000);
+    }
+    return move(row, "committed");
+  }
+
+  async function reveal(row: JobRow) {
+    const req = request(row);
+    const slot = row.slot!;
+    const [job, s] = await Promise.all([chainJob(row.jobId), chainSlot(row.jobId, slot)]);
+    const status = STATUS[job.status];
+    if (s.revealed) return move(row, "revealed");
+    const direct = req.replicas === 1 && status === "Open";
+    if (status === "Open" && !direct) {
+      if ((await now()) >= job.deadline) return move(row, "lost", { reason: "no quorum by the deadline" });
+      throw new Later("waiting for quorum");
+    }
+    if (status !== "Revealing" && !direct) return move(row, "lost", { reason: `job ${status} before our reveal` });
+    // The quorum-th reveal settles and runs the callback: honour its gas limit.
+    const minGas = req.callbackGas > 0 ? BigInt(req.callbackGas) + BigInt(req.callbackGas) / 63n + 400_000n : 0n;
+    try {
+      await send(row, "reveal", "reveal", [row.jobId, BigInt(slot), row.resultCid as Hex], minGas);
+    } catch (error) {
+      const name = revertName(error);
+      if (name === "NotInQuorum" || name === "RevealMismatch") return move(row, "lost", { reason: "our result is not the agreed one" });
+      if (name === "RevealWindowClosed" || name === "JobNotInStatus") return move(row, "lost", { reason: name });
+      throw error;
+    }
+    return move(row, "revealed");
+  }
+
+  async function settle(row: JobRow) {
+    const job = await chainJob(row.jobId);
+    const status = STATUS[job.status];
+    if (status === "Settled") return move(row, "settled");
+    if (status === "Revealing") {
+      if ((await now()) < job.consensusAt + job.revealWindow) throw new Later("waiting for the other reveals");
+      const req = request(row);
+      const minGas = req.callbackGas > 0 ? BigInt(req.callbackGas) + BigInt(req.callbackGas) / 63n + 400_000n : 0n;
+      await send(row, "finalize", "finalize", [row.jobId], minGas);
+      return move(row, "settled");
+    }
+    return move(row, "lost", { reason: `job ${status}` });
+  }
+
+  const STEPS: Partial<Record<JobState, (row: JobRow) => Promise<boolean>>> = {
+    seen: evaluate,
+    evaluated: claim,
+    claimed: prepareInputs,
+    executed: commit,
+    committed: reveal,
+    revealed: settle,
+  };
+
+  async function advance(row: JobRow) {
+    busy.add(row.jobId);
+    try {
+      // Run steps back to back while the job keeps moving.
+      let current: JobRow | undefined = row;
+      while (current && !TERMINAL_STATES.has(current.state) && !o.signal.aborted) {
+        let moved: boolean;
+        if (current.state === "inputs_ready") {
+          // Reserve an execution slot synchronously, so parallel steps cannot overshoot the limit.
+          if (running >= o.concurrency) break;
+          running++;
+          try {
+            moved = await execute(current);
+          } finally {
+            running--;
+            o.metrics.running.set(running);
+          }
+        } else {
+          moved = await STEPS[current.state]!(current);
+        }
+        if (!moved) break;
+        current = o.store.job(row.jobId);
+      }
+    } catch (error) {
+      if (!(error instanceof Later)) {
+        const attempts = o.store.bumpAttempts(row.jobId);
+        o.logger.warn({ jobId: row.jobId.toString(), state: row.state, attempts, err: error instanceof Error ? error.message.split("\n")[0] : String(error) }, "step failed; will retry");
+        if (attempts >= 10) {
+          const fresh = o.store.job(row.jobId);
+          if (fresh) move(fresh, "abandoned", { reason: `gave up after ${attempts} attempts: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` });
+        }
+      }
+    } finally {
+      busy.delete(row.jobId);
+      wake?.();
+    }
+  }
+
+  /** One scheduling pass: starts every non-terminal job not already in progress. */
+  function tick() {
+    const open = o.store.jobsIn(["seen", "evaluated", "claimed", "inputs_ready", "executed", "committed", "revealed"]);
+    for (const row of open) {
+      if (busy.has(row.jobId)) continue;
+      void advance(row);
+    }
+  }
+
+  return {
+    /** Feeds confirmed market events: new jobs are recorded; any event wakes the scheduler. */
+    onEvents(events: MarketEvent[]) {
+      for (const e of events) {
+        if (e.eventName !== "JobPosted") continue;
+        const req = e.args.request;
+        const stored = JSON.stringify(req, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+        if (o.store.addJob(e.args.jobId, e.blockNumber ?? 0n, stored)) {
+          o.metrics.jobsSeen.inc();
+          seenAt.set(e.args.jobId, Date.now());
+        }
+      }
+      tick();
+    },
+    tick,
+    /** Runs the scheduler until the signal aborts; wakes on events, on finished steps, and every `intervalMs`. */
+    async run(intervalMs: number) {
+      while (!o.signal.aborted) {
+        tick();
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, intervalMs);
+          wake = () => (clearTimeout(t), resolve());
+          o.signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+        });
+        wake = undefined;
+      }
+      while (busy.size) await new Promise((r) => setTimeout(r, 20));
+    },
+    /** Withdraws everything settled jobs owe this provider, in one transaction per token. */
+    async withdrawEarnings(): Promise<bigint> {
+      const settled = o.store.jobsIn(["settled"]);
+      const owed: bigint[] = [];
+      let total = 0n;
+      for (const row of settled) {
+        const amount = await readContract(o.publicClient, { address: o.market, abi: jobMarketAbi, functionName: "owed", args: [row.jobId, me] });
+        if (amount > 0n && request(row).token === zeroAddress) (owed.push(row.jobId), (total += amount));
+      }
+      if (owed.length === 0) return 0n;
+      const hash = await writeContract(o.walletClient, {
+        address: o.market, abi: jobMarketAbi, functionName: "withdraw", args: [zeroAddress, owed], account: o.account, chain: o.walletClient.chain,
+      });
+      await waitForTransactionReceipt(o.publicClient, { hash });
+      o.metrics.txSent.inc({ kind: "withdraw" });
+      return total;
+    },
+    /** Jobs in progress (for status and health). */
+    inFlight: () => busy.size,
+    /** Exposed for tests. */
+    _getTransactionReceipt: (hash: Hex) => getTransactionReceipt(o.publicClient, { hash }),
+  };
+}
+export type Pipeline = ReturnType<typeof createPipeline>;

@@ -1,0 +1,198 @@
+/**
+ * The agent's persistent state, in node:sqlite: the chain cursor, recent block hashes (for reorg
+ * detection) and one row per job with its pipeline state. Every state change is a conditional
+ * transition (`UPDATE … WHERE state = from`), so two workers, or a worker and a restart, can
+ * never both move the same job, and a crash between steps leaves the job in its last state.
+ */
+import { DatabaseSync } from "node:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+
+/** The pipeline's states, in order. Terminal: settled, refused, failed, lost, abandoned. */
+export const JOB_STATES = [
+  "seen",
+  "evaluated",
+  "claimed",
+  "inputs_ready",
+  "executed",
+  "committed",
+  "revealed",
+  "settled",
+  "refused",
+  "failed",
+  "lost",
+  "abandoned",
+] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(["settled", "refused", "failed", "lost", "abandoned"]);
+
+export type JobRow = {
+  jobId: bigint;
+  state: JobState;
+  /** Block of the JobPosted event (for reorg rewinds). */
+  postedBlock: bigint;
+  /** The JobPosted request, JSON with bigints as strings. */
+  request: string;
+  slot: number | undefined;
+  /** Binary result CID (0x…) once executed. */
+  resultCid: string | undefined;
+  /** Why the job was refused, failed or lost. */
+  reason: string | undefined;
+  /** Transactions sent for this job: kind → hash. */
+  txs: Record<string, string>;
+  attempts: number;
+  updatedAt: number;
+};
+
+type RawRow = {
+  job_id: string;
+  state: string;
+  posted_block: string;
+  request: string;
+  slot: number | null;
+  result_cid: string | null;
+  reason: string | null;
+  txs: string;
+  attempts: number;
+  updated_at: number;
+};
+
+const toRow = (r: RawRow): JobRow => ({
+  jobId: BigInt(r.job_id),
+  state: r.state as JobState,
+  postedBlock: BigInt(r.posted_block),
+  request: r.request,
+  slot: r.slot ?? undefined,
+  resultCid: r.result_cid ?? undefined,
+  reason: r.reason ?? undefined,
+  txs: JSON.parse(r.txs) as Record<string, string>,
+  attempts: r.attempts,
+  updatedAt: r.updated_at,
+});
+
+export type Store = ReturnType<typeof openStore>;
+
+/** Opens (and migrates) the store at `path` (":memory:" for tests). */
+export function openStore(path: string) {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const db = new DatabaseSync(path);
+  db.exec(`
+    PRAGMA journal_mode = WAL;
+    PRAGMA synchronous = FULL;
+    CREATE TABLE IF NOT EXISTS cursor (id INTEGER PRIMARY KEY CHECK (id = 1), block TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS blocks (number TEXT PRIMARY KEY, hash TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS jobs (
+      job_id TEXT PRIMARY KEY,
+      state TEXT NOT NULL,
+      posted_block TEXT NOT NULL,
+      request TEXT NOT NULL,
+      slot INTEGER,
+      result_cid TEXT,
+      reason TEXT,
+      txs TEXT NOT NULL DEFAULT '{}',
+      attempts INTEGER NOT NULL DEFAULT 0,
+      updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state);
+  `);
+
+  const q = {
+    getCursor: db.prepare("SELECT block FROM cursor WHERE id = 1"),
+    setCursor: db.prepare("INSERT INTO cursor (id, block) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET block = excluded.block"),
+    putBlock: db.prepare("INSERT OR REPLACE INTO blocks (number, hash) VALUES (?, ?)"),
+    getBlock: db.prepare("SELECT hash FROM blocks WHERE number = ?"),
+    blocksFrom: db.prepare("DELETE FROM blocks WHERE CAST(number AS INTEGER) >= CAST(? AS INTEGER)"),
+    pruneBlocks: db.prepare("DELETE FROM blocks WHERE CAST(number AS INTEGER) < CAST(? AS INTEGER)"),
+    insertJob: db.prepare(
+      "INSERT OR IGNORE INTO jobs (job_id, state, posted_block, request, updated_at) VALUES (?, 'seen', ?, ?, ?)",
+    ),
+    getJob: db.prepare("SELECT * FROM jobs WHERE job_id = ?"),
+    byStates: db.prepare("SELECT * FROM jobs WHERE state IN (SELECT value FROM json_each(?)) ORDER BY CAST(job_id AS INTEGER)"),
+    all: db.prepare("SELECT * FROM jobs ORDER BY CAST(job_id AS INTEGER)"),
+    dropUnactedAfter: db.prepare(
+      "DELETE FROM jobs WHERE CAST(posted_block AS INTEGER) > CAST(? AS INTEGER) AND state IN ('seen', 'evaluated', 'refused')",
+    ),
+  };
+
+  return {
+    db,
+    /** Last block fully processed, or undefined on first start. */
+    cursor(): bigint | undefined {
+      const row = q.getCursor.get() as { block: string } | undefined;
+      return row ? BigInt(row.block) : undefined;
+    },
+    setCursor(block: bigint) {
+      q.setCursor.run(block.toString());
+    },
+    rememberBlock(number: bigint, hash: string, keep: bigint) {
+      q.putBlock.run(number.toString(), hash);
+      q.pruneBlocks.run((number - keep).toString());
+    },
+    blockHash(number: bigint): string | undefined {
+      return (q.getBlock.get(number.toString()) as { hash: string } | undefined)?.hash;
+    },
+    /** Forgets blocks from `number` on and jobs seen after it that the agent has not acted on. */
+    rewind(number: bigint) {
+      db.exec("BEGIN");
+      try {
+        q.blocksFrom.run(number.toString());
+        q.dropUnactedAfter.run((number - 1n).toString());
+        q.setCursor.run((number - 1n).toString());
+        db.exec("COMMIT");
+      } catch (error) {
+        db.exec("ROLLBACK");
+        throw error;
+      }
+    },
+    /** Records a posted job once; returns whether it was new. */
+    addJob(jobId: bigint, postedBlock: bigint, request: string): boolean {
+      return q.insertJob.run(jobId.toString(), postedBlock.toString(), request, Date.now()).changes > 0;
+    },
+    job(jobId: bigint): JobRow | undefined {
+      const row = q.getJob.get(jobId.toString()) as RawRow | undefined;
+      return row ? toRow(row) : undefined;
+    },
+    jobsIn(states: readonly JobState[]): JobRow[] {
+      return (q.byStates.all(JSON.stringify(states)) as RawRow[]).map(toRow);
+    },
+    allJobs(): JobRow[] {
+      return (q.all.all() as RawRow[]).map(toRow);
+    },
+    /**
+     * Moves `jobId` from `from` to `to`, applying `patch`, only if it is still in `from`.
+     * Returns false when another step moved it first.
+     */
+    transition(
+      jobId: bigint,
+      from: JobState,
+      to: JobState,
+      patch: { slot?: number; resultCid?: string; reason?: string } = {},
+    ): boolean {
+      const sets = ["state = ?", "updated_at = ?"];
+      const values: (string | number | null)[] = [to, Date.now()];
+      if (patch.slot !== undefined) (sets.push("slot = ?"), values.push(patch.slot));
+      if (patch.resultCid !== undefined) (sets.push("result_cid = ?"), values.push(patch.resultCid));
+      if (patch.reason !== undefined) (sets.push("reason = ?"), values.push(patch.reason));
+      const stmt = db.prepare(`UPDATE jobs SET ${sets.join(", ")} WHERE job_id = ? AND state = ?`);
+      return stmt.run(...values, jobId.toString(), from).changes > 0;
+    },
+    /** Records the hash of a transaction sent for `jobId` (before waiting for it). */
+    recordTx(jobId: bigint, kind: string, hash: string) {
+      const row = this.job(jobId);
+      if (!row) return;
+      const txs = { ...row.txs, [kind]: hash };
+      db.prepare("UPDATE jobs SET txs = ?, updated_at = ? WHERE job_id = ?").run(JSON.stringify(txs), Date.now(), jobId.toString());
+    },
+    /** Counts a failed attempt at the current step; returns the new count. */
+    bumpAttempts(jobId: bigint): number {
+      db.prepare("UPDATE jobs SET attempts = attempts + 1 WHERE job_id = ?").run(jobId.toString());
+      return this.job(jobId)?.attempts ?? 0;
+    },
+    resetAttempts(jobId: bigint) {
+      db.prepare("UPDATE jobs SET attempts = 0 WHERE job_id = ?").run(jobId.toString());
+    },
+    close() {
+      db.close();
+    },
+  };
+}
