@@ -47,7 +47,15 @@ export const configSchema = z.strictObject({
     .prefault({}),
   engines: z
     .strictObject({
-      wasm: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+      wasm: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          /** Directory of job modules named <cid>.wasm; otherwise they are fetched from the spec's sources. */
+          moduleDir: z.string().optional(),
+          /** Module CIDs this agent runs (empty: any). */
+          allowedModules: z.array(z.string()).default([]),
+        })
+        .prefault({}),
       docker: z
         .strictObject({
           enabled: z.boolean().default(false),
@@ -177,7 +185,8 @@ export function defaultConfigText(): string {
   // Which jobs to take: minimum price per replica in FIL, and the resources this machine offers.
   "policy": { "minPrice": "0", "maxCpu": 4, "maxMemoryMb": 4096, "gpus": 0, "maxTimeoutSec": 3600, "safetyMarginSec": 30 },
   // Execution engines. Docker images must be pinned by digest and listed here.
-  "engines": { "wasm": { "enabled": true }, "docker": { "enabled": false, "allowedImages": [] } },
+  // WASM modules are looked up in moduleDir (<cid>.wasm) or fetched from the spec's sources, and always checked against their CID.
+  "engines": { "wasm": { "enabled": true, "moduleDir": "./modules", "allowedModules": [] }, "docker": { "enabled": false, "allowedImages": [] } },
   // Where the data lives: a directory of unsealed pieces named by piece CID, and/or the
   // provider's piece endpoint (Curio/Boost: GET /piece/<pieceCid>).
   "data": { "pieceDir": "./pieces" },

@@ -1,0 +1,208 @@
+/**
+ * Builds a running agent from its configuration: chain clients (with fallback RPCs and a nonce
+ * manager), the store, the executors, the data and result stores, the gateway, chain sync and
+ * the pipeline — all sharing one context and one shutdown signal. `startAgent` returns once the
+ * gateway listens and recovery has run; `stop()` shuts everything down in order.
+ */
+import { mkdir, readFile, rm } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import {
+  type Account,
+  type Address,
+  type Chain,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  fallback,
+  type Hex,
+  http,
+  type PublicClient,
+} from "viem";
+import { nonceManager, privateKeyToAccount } from "viem/accounts";
+import { filecoin, filecoinCalibration, hardhat } from "viem/chains";
+import { deployments } from "../../sdk/src/deployments.js";
+import { toPieceRef } from "../../sdk/src/piece/toPieceRef.js";
+import { encodeAbiParameters } from "viem";
+import { runSync } from "./chain/sync.js";
+import type { AgentConfig } from "./config/config.js";
+import { createLogger, createMetrics, type Logger } from "./context.js";
+import { createInputResolver, ipfsHttp, pieceDirectory, pieceHttp, type InputSource } from "./data/index.js";
+import type { Executor } from "./executors/types.js";
+import { createGateway } from "./gateway/index.js";
+import { createPipeline, type LocalityProofConfig } from "./pipeline/pipeline.js";
+import { createResultStore } from "./results/index.js";
+import { openStore } from "./store/store.js";
+import { recover } from "./startup.js";
+
+export type AgentDeps = {
+  /** Executors by engine; built from the config when omitted. */
+  executors?: Map<string, Executor>;
+  logger?: Logger;
+};
+
+/** The viem chain for a chain ID. */
+export function chainFor(chainId: number): Chain {
+  if (chainId === hardhat.id) return hardhat;
+  if (chainId === filecoinCalibration.id) return filecoinCalibration;
+  if (chainId === filecoin.id) return filecoin;
+  return defineChain({ id: chainId, name: `chain ${chainId}`, nativeCurrency: { name: "FIL", symbol: "FIL", decimals: 18 }, rpcUrls: { default: { http: [] } } });
+}
+
+/** Loads the key from the env var the config names, or from the keystore; never logs it. */
+export async function loadAccount(config: AgentConfig, env: NodeJS.ProcessEnv = process.env): Promise<Account> {
+  if (config.keys.keystore) {
+    const password = env[config.keys.passwordEnv];
+    if (!password) throw new Error(`keystore ${config.keys.keystore} needs its password in $${config.keys.passwordEnv}`);
+    const { readFile } = await import("node:fs/promises");
+    const { Wallet } = await import("ethers");
+    const wallet = await Wallet.fromEncryptedJson(await readFile(config.keys.keystore, "utf8"), password);
+    return privateKeyToAccount(wallet.privateKey as Hex, { nonceManager });
+  }
+  const key = env[config.keys.privateKeyEnv];
+  if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
+    throw new Error(`no private key: set $${config.keys.privateKeyEnv} to a 0x-prefixed 32-byte hex key, or configure keys.keystore`);
+  }
+  return privateKeyToAccount(key as Hex, { nonceManager });
+}
+
+export function clientsFor(config: AgentConfig, account: Account) {
+  const chain = chainFor(config.chain.chainId);
+  const transport = fallback(config.chain.rpcUrls.map((url) => http(url, { retryCount: 2, timeout: 20_000 })));
+  const publicClient = createPublicClient({ chain, transport, pollingInterval: config.chain.pollIntervalMs }) as PublicClient;
+  const walletClient = createWalletClient({ chain, transport, account });
+  return { chain, publicClient, walletClient };
+}
+
+export function addressesFor(config: AgentConfig): { market: Address; registry: Address; fromBlock: bigint } {
+  const known = deployments[config.chain.chainId];
+  const market = (config.chain.market ?? known?.jobMarket) as Address | undefined;
+  const registry = (config.chain.registry ?? known?.providerRegistry) as Address | undefined;
+  if (!market || !registry) {
+    throw new Error(`Shoal is not deployed on chain ${config.chain.chainId}: set chain.market and chain.registry`);
+  }
+  return { market, registry, fromBlock: config.chain.fromBlock !== undefined ? BigInt(config.chain.fromBlock) : (known?.fromBlock ?? 0n) };
+}
+
+function localityProofs(config: AgentConfig): LocalityProofConfig[] {
+  return config.locality.map((l) => {
+    const ref = toPieceRef({ piece: l.piece, paddedSize: l.paddedSize });
+    const data =
+      l.kind === "pdp"
+        ? encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }], [BigInt(l.dataSetId), BigInt(l.pieceId)])
+        : encodeAbiParameters([{ type: "uint64" }], [BigInt(l.dealId)]);
+    return { root: ref.root, paddedSize: ref.paddedSize, kind: l.kind === "pdp" ? 0 : 1, data };
+  });
+}
+
+async function defaultExecutors(config: AgentConfig): Promise<Map<string, Executor>> {
+  const executors = new Map<string, Executor>();
+  if (config.engines.wasm.enabled) {
+    const { createWasmExecutor } = await import("./executors/wasm/index.js");
+    const moduleDir = config.engines.wasm.moduleDir;
+    executors.set(
+      "wasm",
+      createWasmExecutor({
+        allowedModules: config.engines.wasm.allowedModules.length ? config.engines.wasm.allowedModules : undefined,
+        resolveModule: async (spec) => {
+          if (spec.engine.type !== "wasm") throw new Error("not a wasm spec");
+          if (moduleDir) {
+            const bytes = await readFile(join(moduleDir, `${spec.engine.module}.wasm`)).catch(() => undefined);
+            if (bytes) return new Uint8Array(bytes);
+          }
+          for (const url of spec.engine.sources ?? []) {
+            const response = await fetch(url, { signal: AbortSignal.timeout(60_000) }).catch(() => undefined);
+            if (response?.ok) return new Uint8Array(await response.arrayBuffer());
+          }
+          throw new Error(`module ${spec.engine.module} is neither in ${moduleDir ?? "a module directory"} nor at its sources`);
+        },
+      }) as Executor,
+    );
+  }
+  if (config.engines.docker.enabled) {
+    const { createDockerExecutor } = await import("./executors/docker/index.js");
+    executors.set(
+      "docker",
+      createDockerExecutor({ socketPath: config.engines.docker.socketPath, allowedImages: config.engines.docker.allowedImages, gpus: config.policy.gpus }) as Executor,
+    );
+  }
+  return executors;
+}
+
+/** Starts an agent; resolves once it serves its gateway and follows the chain. */
+export async function startAgent(config: AgentConfig, deps: AgentDeps = {}) {
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  const metrics = createMetrics();
+  const controller = new AbortController();
+  const account = await loadAccount(config);
+  const { publicClient, walletClient } = clientsFor(config, account);
+  const { market, registry, fromBlock } = addressesFor(config);
+  const stateDir = resolve(config.stateDir);
+  const workDir = join(stateDir, "work");
+  await mkdir(workDir, { recursive: true });
+  const store = openStore(join(stateDir, "agent.db"));
+  const executors = deps.executors ?? (await defaultExecutors(config));
+
+  const sources: InputSource[] = [];
+  if (config.data.pieceDir) sources.push(pieceDirectory({ dir: config.data.pieceDir }));
+  if (config.data.pieceHttp) sources.push(pieceHttp({ baseUrl: config.data.pieceHttp }));
+  if (config.data.ipfsHttp) sources.push(ipfsHttp({ baseUrl: config.data.ipfsHttp }));
+  const resolver = createInputResolver({ sources, workDir, logger });
+  const results = createResultStore({ dir: resolve(config.results.dir), retentionSeconds: config.results.retentionSeconds, logger });
+
+  await recover({ store, logger, workDir, executors });
+
+  const pipeline = createPipeline({
+    store, logger, metrics, publicClient, walletClient, account, market, registry, executors,
+    inputs: {
+      resolve: (input, options) => resolver.resolve(input, options),
+      has: async (input) =>
+        input.piece !== undefined ? resolver.has(toPieceRef({ piece: input.piece, paddedSize: input.size })) : config.data.ipfsHttp !== undefined,
+    },
+    results: { put: (dir) => results.put(dir) },
+    policy: { ...config.policy, tokens: undefined },
+    locality: localityProofs(config),
+    concurrency: config.concurrency,
+    workDir,
+    signal: controller.signal,
+  });
+
+  const gateway = await createGateway({
+    results,
+    metrics: metrics.registry,
+    host: config.gateway.host,
+    port: config.gateway.port,
+    logger,
+    health: () => ({ ok: !controller.signal.aborted, details: { cursor: store.cursor()?.toString() ?? null, inFlight: pipeline.inFlight() } }),
+  });
+
+  const syncing = runSync({
+    client: publicClient, market, store, logger, confirmations: config.chain.confirmations, fromBlock,
+    pollIntervalMs: config.chain.pollIntervalMs, signal: controller.signal,
+    onEvents: (events) => pipeline.onEvents(events),
+  });
+  const scheduling = pipeline.run(config.chain.pollIntervalMs);
+  const pruneTimer = setInterval(() => void results.prune().catch(() => {}), 3_600_000);
+  logger.info({ provider: account.address, market, gateway: gateway.url }, "shoal agent running");
+
+  return {
+    account,
+    market,
+    registry,
+    gateway,
+    store,
+    metrics,
+    pipeline,
+    publicClient,
+    walletClient,
+    async stop() {
+      controller.abort();
+      clearInterval(pruneTimer);
+      await Promise.allSettled([syncing, scheduling]);
+      await gateway.close();
+      store.close();
+      await rm(join(workDir, "jobs"), { recursive: true, force: true });
+      logger.info("shoal agent stopped");
+    },
+  };
+}
+export type Agent = Awaited<ReturnType<typeof startAgent>>;
