@@ -20,6 +20,8 @@ export type WaitForResultParameters = {
   /** Called for each lifecycle event (claimed, committed, quorum, revealed, finalized). */
   onProgress?: ((event: JobEvent) => void) | undefined;
   pollingInterval?: number | undefined;
+  /** First block to read events from (e.g. the submit receipt's block; default: the deployment block). */
+  fromBlock?: bigint | undefined;
   market?: Address | undefined;
 };
 export type WaitForResultReturnType = { resultCid: string; resultCidBytes: Hex; job: GetJobReturnType };
@@ -89,7 +91,7 @@ export function waitForResult(client: Client, parameters: WaitForResultParameter
     check()
       .then(() => {
         if (settled) return;
-        unwatch = watchJob(client, { jobId, market, onEvent, onError: fail, pollingInterval: parameters.pollingInterval });
+        unwatch = watchJob(client, { jobId, market, onEvent, onError: fail, pollingInterval: parameters.pollingInterval, fromBlock: parameters.fromBlock });
         void deadlineWatch().catch(fail);
       })
       .catch(fail);
