@@ -1,0 +1,455 @@
+/**
+ * The Docker executor (after Bacalhau's pkg/executor/docker): validates the Docker part of a spec,
+ * runs one job in a locked-down container on a real engine through dockerode, enforces its limits
+ * and always removes the container.
+ *
+ * The container: no network, read-only root, a small tmpfs at /tmp, memory (no swap), CPU and
+ * pids limits, all capabilities dropped, no-new-privileges, a non-root user, inputs bound
+ * read-only at their mounts, the output directory bound read-write at `spec.outputs.path`, the
+ * image's content pinned by digest (see image.ts), labels `shoal.job` / `shoal.agent` so a
+ * restarted agent removes orphans (`removeOrphans`).
+ *
+ * Limits: timeout → kill, TIMEOUT; the kernel's OOM kill → MEMORY_LIMIT; the output directory is
+ * polled while the job runs (Docker has no quota on a bind mount) and the job killed on excess,
+ * then checked again after the run → OUTPUT_LIMIT (the poll bounds the overshoot to what the job
+ * writes in one interval); symlinks and special files in the output → OUTPUT_INVALID; a non-zero
+ * exit → NON_ZERO_EXIT with the code and the stderr tail.
+ */
+import { randomBytes } from "node:crypto";
+import { lchown, lstat } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+
+import Dockerode from "dockerode";
+
+import type { Logger } from "../../context.js";
+import type { Spec } from "../../../../sdk/src/spec/schema.js";
+import { ExecutionError, type ExecutionErrorCode, type ExecutionRequest, type ExecutionResult, type Executor } from "../types.js";
+import { buildContainerOptions, containerName, LABEL_AGENT, LABEL_JOB } from "./container.js";
+import { compilePolicy, findLocalImage, type ImagePolicy, type ImageRef, parseImageRef, pullImage, statusOf } from "./image.js";
+import { CappedLog, demux } from "./logs.js";
+import { type OutputProblem, walkOutputs, watchOutputs } from "./outputs.js";
+
+const COMPONENT = "docker";
+const MiB = 1024 * 1024;
+/** Docker refuses memory limits below 6 MiB. */
+const MIN_MEMORY_MB = 6;
+/** Paths the runtime owns: a job's output may not be bound over them. */
+const RESERVED = ["/proc", "/sys", "/dev", "/etc/hosts", "/etc/hostname", "/etc/resolv.conf"];
+
+export type DockerExecutorOptions = {
+  /** Unix socket of the engine (default /var/run/docker.sock). Ignored when `docker` is given. */
+  socketPath?: string | undefined;
+  /** A ready dockerode client (e.g. a remote engine); wins over `socketPath`. */
+  docker?: Dockerode | undefined;
+  /**
+   * Which images may run: repository names (`busybox`, `ghcr.io/me/app`: any digest of them) or
+   * exact `name@sha256:<digest>` refs, or a predicate. Empty: none.
+   */
+  allowedImages: ImagePolicy;
+  /** GPUs the provider configured (default 0). Device requests are made only when > 0 and asked for. */
+  gpus?: number | undefined;
+  /** Pull a missing image by digest (default false: it must already be in the engine). */
+  pullImages?: boolean | undefined;
+  /**
+   * `uid:gid` the job runs as; never root. Default: 65534:65534 (nobody) when the agent runs as
+   * root (the output directory is chowned to it for the run and back after), else the agent's own
+   * uid:gid. Inputs must be readable by this user.
+   */
+  user?: string | undefined;
+  /** Processes and threads in the container (default 64): a fork bomb stops there. */
+  pidsLimit?: number | undefined;
+  /** Size of the /tmp tmpfs in MiB (default 64, at most the job's memory, which it counts in). */
+  tmpfsMb?: number | undefined;
+  /** Files and directories the output may hold (default 100,000). */
+  maxOutputEntries?: number | undefined;
+  /** How often the output directory is measured while the job runs (default 100 ms). */
+  outputPollMs?: number | undefined;
+  /** Bytes of stdout and of stderr kept (default 64 KiB each). */
+  logBytes?: number | undefined;
+  /** Value of the `shoal.agent` label: removeOrphans only touches this agent's containers (default "default"). */
+  agent?: string | undefined;
+  logger?: Logger | undefined;
+};
+
+/** An ExecutionError with what the container left: exit code and the logs' first/last bytes. */
+export class DockerExecutionError extends ExecutionError {
+  readonly exitCode: number | undefined;
+  readonly stdout: string | undefined;
+  readonly stderr: string | undefined;
+  constructor(
+    code: ExecutionErrorCode,
+    message: string,
+    options: { hint?: string; cause?: unknown; exitCode?: number; stdout?: string; stderr?: string } = {},
+  ) {
+    super(code, COMPONENT, message, options);
+    this.name = "DockerExecutionError";
+    this.exitCode = options.exitCode;
+    this.stdout = options.stdout;
+    this.stderr = options.stderr;
+  }
+}
+
+type Stop = { kind: "timeout" } | { kind: "abort" } | { kind: "output"; problem: Extract<OutputProblem, { kind: "limit" }> };
+
+type Outcome = {
+  stop: Stop | undefined;
+  exitCode: number;
+  oomKilled: boolean;
+  durationMs: number;
+  stdout: CappedLog;
+  stderr: CappedLog;
+};
+
+export class DockerExecutor implements Executor {
+  readonly engine = "docker" as const;
+  readonly docker: Dockerode;
+  readonly agent: string;
+  private readonly allowed: (image: ImageRef) => boolean;
+  private readonly gpus: number;
+  private readonly pullImages: boolean;
+  private readonly user: { uid: number; gid: number };
+  private readonly pidsLimit: number;
+  private readonly tmpfsBytes: number;
+  private readonly maxOutputEntries: number;
+  private readonly outputPollMs: number;
+  private readonly logBytes: number;
+  private readonly logger: Logger | undefined;
+
+  constructor(options: DockerExecutorOptions) {
+    this.docker = options.docker ?? new Dockerode({ socketPath: options.socketPath ?? "/var/run/docker.sock" });
+    this.allowed = compilePolicy(options.allowedImages);
+    this.gpus = positiveInt(options.gpus ?? 0, "gpus", 0);
+    this.pullImages = options.pullImages ?? false;
+    this.user = parseUser(options.user);
+    this.pidsLimit = positiveInt(options.pidsLimit ?? 64, "pidsLimit", 1);
+    this.tmpfsBytes = positiveInt(options.tmpfsMb ?? 64, "tmpfsMb", 0) * MiB;
+    this.maxOutputEntries = positiveInt(options.maxOutputEntries ?? 100_000, "maxOutputEntries", 1);
+    this.outputPollMs = positiveInt(options.outputPollMs ?? 100, "outputPollMs", 10);
+    this.logBytes = positiveInt(options.logBytes ?? 64 * 1024, "logBytes", 0);
+    this.agent = options.agent ?? "default";
+    this.logger = options.logger;
+  }
+
+  async isAvailable(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("ping timed out")), 3_000);
+      });
+      await Promise.race([this.docker.ping(), timeout]);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  validate(spec: Spec): void {
+    if (spec.engine.type !== "docker") {
+      throw new DockerExecutionError("INVALID_SPEC", `engine ${spec.engine.type} is not docker`);
+    }
+    const ref = parseImageRef(spec.engine.image);
+    if (spec.network !== "none") {
+      throw new DockerExecutionError("INVALID_SPEC", `network ${JSON.stringify(spec.network)} is not supported`, { hint: 'v1 jobs run with network "none"' });
+    }
+    const { cpu, memoryMb, gpu } = spec.resources;
+    if (memoryMb < MIN_MEMORY_MB) {
+      throw new DockerExecutionError("INVALID_SPEC", `memoryMb ${memoryMb} is below Docker's minimum of ${MIN_MEMORY_MB}`);
+    }
+    const cpus = availableParallelism();
+    if (cpu > cpus) throw new DockerExecutionError("INVALID_SPEC", `the job asks for ${cpu} CPUs; this host has ${cpus}`);
+    if (gpu > this.gpus) {
+      throw new DockerExecutionError("INVALID_SPEC", `the job asks for ${gpu} GPUs; this provider has ${this.gpus}`, {
+        hint: "GPU jobs need a provider configured with gpus (and the NVIDIA container toolkit)",
+      });
+    }
+    const out = spec.outputs.path;
+    if (RESERVED.some((path) => out === path || out.startsWith(`${path}/`))) {
+      throw new DockerExecutionError("INVALID_SPEC", `outputs.path ${out} is reserved by the container runtime`);
+    }
+    if (!this.allowed(ref)) {
+      throw new DockerExecutionError("NOT_ALLOWED", `image ${ref.repository}@${ref.digest} is not in this provider's allowlist`, {
+        hint: "ask the provider to allow the repository or this digest",
+      });
+    }
+  }
+
+  async run(request: ExecutionRequest): Promise<ExecutionResult> {
+    const { spec, signal } = request;
+    this.validate(spec);
+    throwIfAborted(signal);
+    const ref = parseImageRef((spec.engine as { image: string }).image);
+    const image = await this.resolveImage(ref);
+    throwIfAborted(signal);
+
+    const asRoot = process.getuid?.() === 0;
+    const owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+    const outputStats = await lstat(request.outputDir);
+    if (!outputStats.isDirectory()) throw new TypeError(`outputDir ${request.outputDir} is not a directory`);
+    if (asRoot) await lchown(request.outputDir, this.user.uid, this.user.gid);
+
+    const out = spec.outputs.path;
+    const tmpfs = out === "/tmp" || out.startsWith("/tmp/") ? 0 : Math.min(this.tmpfsBytes, spec.resources.memoryMb * MiB);
+    const name = containerName(request.jobId, randomBytes(4).toString("hex"));
+    const options = buildContainerOptions(
+      request,
+      { imageId: image.Id, user: `${this.user.uid}:${this.user.gid}`, pidsLimit: this.pidsLimit, tmpfsBytes: tmpfs, gpus: spec.resources.gpu > 0 ? spec.resources.gpu : 0, agent: this.agent },
+      name,
+    );
+
+    let container: Dockerode.Container | undefined;
+    let outcome: Outcome;
+    try {
+      container = await this.docker.createContainer(options).catch((error: unknown) => {
+        throw engineError(error, "create the container");
+      });
+      throwIfAborted(signal);
+      outcome = await this.execute(container, request);
+    } finally {
+      if (container) await this.remove(container);
+    }
+
+    const details = { exitCode: outcome.exitCode, stdout: outcome.stdout.text(), stderr: outcome.stderr.text() };
+    const limits = spec.resources;
+    switch (outcome.stop?.kind) {
+      case "abort":
+        throw new DockerExecutionError("ABORTED", "the run was aborted (agent shutting down)", details);
+      case "timeout":
+        throw new DockerExecutionError("TIMEOUT", `killed after the ${limits.timeoutSec} s timeout`, details);
+      case "output":
+        throw outputLimitError(outcome.stop.problem, limits.maxOutputBytes, this.maxOutputEntries, details);
+    }
+    if (outcome.oomKilled) {
+      throw new DockerExecutionError("MEMORY_LIMIT", `killed for exceeding ${limits.memoryMb} MiB of memory`, {
+        ...details,
+        hint: "raise resources.memoryMb",
+      });
+    }
+    if (outcome.exitCode !== 0) {
+      const tail = outcome.stderr.tailText().trim();
+      throw new DockerExecutionError("NON_ZERO_EXIT", `exited with code ${outcome.exitCode}${tail ? `: ${tail}` : ""}`, details);
+    }
+    const walked = await walkOutputs(request.outputDir, {
+      maxBytes: limits.maxOutputBytes,
+      maxEntries: this.maxOutputEntries,
+      strict: true,
+      chownTo: asRoot ? owner : undefined,
+    });
+    if (walked.problem?.kind === "limit") {
+      throw outputLimitError(walked.problem, limits.maxOutputBytes, this.maxOutputEntries, details);
+    }
+    if (walked.problem?.kind === "invalid") {
+      throw new DockerExecutionError("OUTPUT_INVALID", `output ${walked.problem.path} is ${walked.problem.reason}`, {
+        ...details,
+        hint: "results hold only regular files and directories",
+      });
+    }
+    return {
+      exitCode: 0,
+      durationMs: outcome.durationMs,
+      stdout: details.stdout,
+      stderr: details.stderr,
+      outputBytes: walked.usage.bytes,
+    };
+  }
+
+  /** Removes this agent's job containers left by a crash (call at startup). Returns their IDs. */
+  async removeOrphans(): Promise<string[]> {
+    return removeOrphans(this.docker, { agent: this.agent, logger: this.logger });
+  }
+
+  private async resolveImage(ref: ImageRef): Promise<Dockerode.ImageInspectInfo> {
+    const find = () =>
+      findLocalImage(this.docker, ref).catch((error: unknown) => {
+        throw engineError(error, "inspect the image");
+      });
+    let image = await find();
+    if (!image && this.pullImages) {
+      try {
+        await pullImage(this.docker, ref);
+      } catch (error) {
+        if (isConnectionError(error)) throw engineError(error, "pull the image");
+        throw new DockerExecutionError("MODULE_UNAVAILABLE", `could not pull ${ref.repository}@${ref.digest}: ${messageOf(error)}`, { cause: error });
+      }
+      image = await find();
+    }
+    if (!image) {
+      throw new DockerExecutionError("MODULE_UNAVAILABLE", `image ${ref.repository}@${ref.digest} is not in the local engine`, {
+        hint: this.pullImages
+          ? "the pulled image did not match the digest"
+          : `load it first (docker pull ${ref.repository}@${ref.digest}), or enable pullImages`,
+      });
+    }
+    return image;
+  }
+
+  /** Attaches, starts, waits; kills on timeout, abort or output excess. Never throws after start without the outcome's logs. */
+  private async execute(container: Dockerode.Container, request: ExecutionRequest): Promise<Outcome> {
+    const { spec, signal } = request;
+    const stdout = new CappedLog(this.logBytes);
+    const stderr = new CappedLog(this.logBytes, 2_048);
+    const stream = await container.attach({ stream: true, stdout: true, stderr: true }).catch((error: unknown) => {
+      throw engineError(error, "attach to the container");
+    });
+    demux(stream, stdout, stderr);
+    const streamEnded = new Promise<void>((resolve) => {
+      stream.on("end", resolve);
+      stream.on("close", resolve);
+      stream.on("error", () => resolve());
+    });
+
+    let stop: Stop | undefined;
+    const kill = (reason: Stop) => {
+      if (stop) return;
+      stop = reason;
+      container.kill({ signal: "SIGKILL" }).catch(() => {
+        // Already exited: nothing to kill.
+      });
+    };
+    const onAbort = () => kill({ kind: "abort" });
+    let timer: NodeJS.Timeout | undefined;
+    let watcher: { stop: () => Promise<void> } | undefined;
+    const started = Date.now();
+    try {
+      await container.start().catch((error: unknown) => {
+        throw engineError(error, "start the container");
+      });
+      timer = setTimeout(() => kill({ kind: "timeout" }), spec.resources.timeoutSec * 1000);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      if (signal?.aborted) onAbort();
+      watcher = watchOutputs(
+        request.outputDir,
+        { maxBytes: spec.resources.maxOutputBytes, maxEntries: this.maxOutputEntries, intervalMs: this.outputPollMs },
+        (problem) => kill({ kind: "output", problem }),
+      );
+      await container.wait().catch((error: unknown) => {
+        throw engineError(error, "wait for the container");
+      });
+      // The attach stream can trail the exit by a moment: take what is left, briefly.
+      await Promise.race([streamEnded, delay(1_000)]);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      await watcher?.stop();
+      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    }
+    const measured = Date.now() - started;
+    const info = await container.inspect().catch((error: unknown) => {
+      throw engineError(error, "inspect the container");
+    });
+    const startedAt = Date.parse(info.State.StartedAt);
+    const finishedAt = Date.parse(info.State.FinishedAt);
+    return {
+      stop,
+      exitCode: info.State.ExitCode,
+      oomKilled: info.State.OOMKilled,
+      durationMs: Number.isFinite(startedAt) && Number.isFinite(finishedAt) && finishedAt >= startedAt ? finishedAt - startedAt : measured,
+      stdout,
+      stderr,
+    };
+  }
+
+  private async remove(container: Dockerode.Container): Promise<void> {
+    try {
+      await container.remove({ force: true, v: true });
+    } catch (error) {
+      if (statusOf(error) === 404) return;
+      // removeOrphans at the next start finds it by its labels.
+      this.logger?.warn({ container: container.id, err: messageOf(error) }, "could not remove a job container");
+    }
+  }
+}
+
+export function createDockerExecutor(options: DockerExecutorOptions): DockerExecutor {
+  return new DockerExecutor(options);
+}
+
+/**
+ * Force-removes job containers (label `shoal.job`) of one agent (label `shoal.agent`), running or
+ * not: what a crash left behind. Returns the removed containers' IDs.
+ */
+export async function removeOrphans(
+  docker: Dockerode,
+  options: { agent?: string | undefined; logger?: Logger | undefined } = {},
+): Promise<string[]> {
+  const containers = await docker
+    .listContainers({ all: true, filters: { label: [LABEL_JOB, `${LABEL_AGENT}=${options.agent ?? "default"}`] } })
+    .catch((error: unknown) => {
+      throw engineError(error, "list containers");
+    });
+  const removed: string[] = [];
+  for (const info of containers) {
+    try {
+      await docker.getContainer(info.Id).remove({ force: true, v: true });
+      removed.push(info.Id);
+      options.logger?.info({ container: info.Id, job: info.Labels[LABEL_JOB] }, "removed an orphaned job container");
+    } catch (error) {
+      if (statusOf(error) !== 404) options.logger?.warn({ container: info.Id, err: messageOf(error) }, "could not remove an orphaned job container");
+    }
+  }
+  return removed;
+}
+
+function outputLimitError(
+  problem: Extract<OutputProblem, { kind: "limit" }>,
+  maxBytes: number,
+  maxEntries: number,
+  details: { exitCode: number; stdout: string; stderr: string },
+): DockerExecutionError {
+  const message =
+    problem.what === "bytes"
+      ? `the output passed ${maxBytes} bytes (resources.maxOutputBytes)`
+      : `the output passed ${maxEntries} files and directories`;
+  return new DockerExecutionError("OUTPUT_LIMIT", message, details);
+}
+
+const CONNECTION_CODES = new Set(["ECONNREFUSED", "ENOENT", "EACCES", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "ENOTCONN"]);
+
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && CONNECTION_CODES.has(code) && statusOf(error) === undefined;
+}
+
+/** Connection failures → ENGINE_UNAVAILABLE; the engine refusing the container → INVALID_SPEC. */
+function engineError(error: unknown, doing: string): ExecutionError {
+  if (error instanceof ExecutionError) return error;
+  if (isConnectionError(error) || statusOf(error) === undefined) {
+    return new DockerExecutionError("ENGINE_UNAVAILABLE", `could not ${doing}: ${messageOf(error)}`, {
+      cause: error,
+      hint: "is the Docker daemon running? (scripts/ci/start-docker.sh)",
+    });
+  }
+  return new DockerExecutionError("INVALID_SPEC", `the engine refused to ${doing}: ${messageOf(error)}`, { cause: error });
+}
+
+function messageOf(error: unknown): string {
+  const json = (error as { json?: { message?: unknown } } | null)?.json;
+  if (json && typeof json.message === "string") return json.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new DockerExecutionError("ABORTED", "the run was aborted (agent shutting down)");
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+function positiveInt(value: number, name: string, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) throw new TypeError(`${name} must be an integer ≥ ${min}`);
+  return value;
+}
+
+function parseUser(user: string | undefined): { uid: number; gid: number } {
+  if (user === undefined) {
+    const uid = process.getuid?.() ?? 0;
+    return uid === 0 ? { uid: 65534, gid: 65534 } : { uid, gid: process.getgid?.() ?? uid };
+  }
+  const match = /^(\d+):(\d+)$/.exec(user);
+  if (!match) throw new TypeError(`user must be numeric uid:gid, got ${JSON.stringify(user)}`);
+  const [uid, gid] = [Number(match[1]), Number(match[2])];
+  if (uid === 0 || gid === 0) throw new TypeError("user must not be root (uid 0 or gid 0)");
+  return { uid, gid };
+}

@@ -1,0 +1,9 @@
+export {
+  createDockerExecutor,
+  DockerExecutionError,
+  DockerExecutor,
+  type DockerExecutorOptions,
+  removeOrphans,
+} from "./executor.js";
+export { buildContainerOptions, LABEL_AGENT, LABEL_JOB } from "./container.js";
+export { canonicalRepository, type ImagePolicy, type ImageRef, parseImageRef } from "./image.js";
