@@ -158,7 +158,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}) {
       has: async (input) =>
         input.piece !== undefined ? resolver.has(toPieceRef({ piece: input.piece, paddedSize: input.size })) : config.data.ipfsHttp !== undefined,
     },
-    results: { put: (dir) => results.put(dir) },
+    results: { put: (dir, maxBytes) => results.put(dir, { maxBytes }) },
     policy: { ...config.policy, tokens: undefined },
     locality: localityProofs(config),
     concurrency: config.concurrency,

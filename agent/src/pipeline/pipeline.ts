@@ -45,7 +45,7 @@ export type InputResolverLike = {
   resolve(input: SpecInputEntry, options?: { signal?: AbortSignal }): Promise<MountedInput>;
   has(input: SpecInputEntry): Promise<boolean>;
 };
-export type ResultStoreLike = { put(outputDir: string): Promise<{ cid: { toString(): string } }> };
+export type ResultStoreLike = { put(outputDir: string, maxBytes?: number): Promise<{ cid: { toString(): string } }> };
 
 export type PipelineOptions = {
   store: Store;
@@ -242,7 +242,7 @@ export function createPipeline(o: PipelineOptions) {
     const started = Date.now();
     try {
       await executor.run({ jobId: row.jobId, spec: s, inputs, outputDir, signal: o.signal });
-      const { cid } = await o.results.put(outputDir);
+      const { cid } = await o.results.put(outputDir, s.resources.maxOutputBytes);
       execMs.set(row.jobId, Date.now() - started);
       o.metrics.execSeconds.observe({ engine: s.engine.type }, (Date.now() - started) / 1000);
       return move(row, "executed", { resultCid: resultCidBytes(cid.toString()) });

@@ -1,0 +1,103 @@
+import assert from "node:assert/strict";
+import { copyFile, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CID } from "multiformats/cid";
+import * as raw from "multiformats/codecs/raw";
+import { sha256 } from "multiformats/hashes/sha2";
+import { parseEther } from "viem";
+import { startAgent, type Agent } from "../../agent/src/agent.js";
+import { loadConfig } from "../../agent/src/config/config.js";
+import { createLogger } from "../../agent/src/context.js";
+import { fetchResult, pieceCid, registerProvider, submitJob, waitForResult, type SpecInput } from "../../sdk/src/index.js";
+import { KEYS, startLocalChain } from "../helpers/localChain.js";
+
+const WORDFREQ = new URL("../../examples/wasm/wordfreq.wasm", import.meta.url);
+const TEXT = "the quick brown fox jumps over the lazy dog\nthe dog sleeps\n".repeat(20);
+
+describe("agent pipeline, three agents in process on a local chain", function () {
+  this.timeout(180_000);
+  let chain: Awaited<ReturnType<typeof startLocalChain>>;
+  const agents: Agent[] = [];
+  let dir: string;
+  let moduleCid: string;
+  let piece: ReturnType<typeof pieceCid>;
+
+  before(async function () {
+    chain = await startLocalChain();
+    dir = await mkdtemp(join(tmpdir(), "shoal-pipeline-"));
+    const bytes = await readFile(WORDFREQ);
+    moduleCid = CID.create(1, raw.code, await sha256.digest(bytes)).toString();
+    await mkdir(join(dir, "modules"));
+    await copyFile(WORDFREQ, join(dir, "modules", `${moduleCid}.wasm`));
+    const payload = new TextEncoder().encode(TEXT);
+    piece = pieceCid(payload);
+    await mkdir(join(dir, "pieces"));
+    await writeFile(join(dir, "pieces", piece.v2), payload);
+  });
+
+  after(async function () {
+    for (const a of agents) await a.stop().catch(() => {});
+    await chain?.close();
+  });
+
+  async function launch(i: number, extra: Record<string, unknown> = {}) {
+    process.env[`SHOAL_TEST_KEY_${i}`] = KEYS[i];
+    const config = loadConfig({
+      env: {},
+      flags: {
+        "chain.rpcUrls": [chain.rpcUrl], "chain.market": chain.market, "chain.registry": chain.registry, "chain.pollIntervalMs": 100,
+        "keys.privateKeyEnv": `SHOAL_TEST_KEY_${i}`, "engines.wasm.moduleDir": join(dir, "modules"),
+        "data.pieceDir": join(dir, "pieces"), stateDir: join(dir, `agent${i}`), "results.dir": join(dir, `agent${i}`, "results"),
+        "gateway.port": 0, logLevel: "silent", "policy.safetyMarginSec": 5, ...extra,
+      },
+    });
+    const agent = await startAgent(config, { logger: createLogger("silent") });
+    agents.push(agent);
+    return agent;
+  }
+
+  it("runs a WASM job to quorum: each agent claims, executes, commits; two reveal; the client downloads the verified result", async function () {
+    const started: Agent[] = [];
+    for (const i of [2, 3, 4]) {
+      const agent = await launch(i);
+      await registerProvider(chain.wallet(i), {
+        registry: chain.registry, stake: parseEther("10"), gatewayUrl: agent.gateway.url,
+        capabilities: { engines: 1, cpus: 4, memoryMb: 4096, gpus: 0 },
+      });
+      started.push(agent);
+    }
+    const spec: SpecInput = {
+      version: 1,
+      engine: { type: "wasm", module: moduleCid, args: [] },
+      inputs: [{ piece: piece.v2, mount: "/inputs/text.txt", locality: false }],
+      outputs: { path: "/outputs" },
+      resources: { cpu: 1, memoryMb: 64, timeoutSec: 30, maxOutputBytes: 1 << 20 },
+      network: "none",
+      deterministic: true,
+    };
+    const client = chain.wallet(1);
+    const { jobId } = await submitJob(client, { spec, replicas: 3, quorum: 2, price: parseEther("0.1"), market: chain.market, commitWindow: 120, revealWindow: 120 });
+    const steps: string[] = [];
+    const { resultCid } = await waitForResult(chain.publicClient, { jobId, market: chain.market, timeout: 120_000, pollingInterval: 100, onProgress: (e) => steps.push(e.type) });
+    for (const step of ["claimed", "committed", "quorum", "revealed", "finalized"]) assert.ok(steps.includes(step), `saw ${step}`);
+
+    const out = join(dir, "download");
+    await fetchResult(chain.publicClient, { jobId, outDir: out, market: chain.market });
+    const freq = JSON.parse(await readFile(join(out, "wordfreq.json"), "utf8"));
+    assert.equal(freq.words.the, 60);
+    assert.equal(freq.words.dog, 40);
+    assert.ok(resultCid.startsWith("bafy"));
+
+    // Every agent ends in a terminal state; the two revealers are paid.
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && started.some((a) => !["settled", "lost"].includes(a.store.job(jobId)?.state ?? ""))) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const states = started.map((a) => a.store.job(jobId)?.state);
+    assert.equal(states.filter((s) => s === "settled").length, 2, `states: ${states}`);
+    let earned = 0n;
+    for (const a of started) earned += await a.pipeline.withdrawEarnings();
+    assert.equal(earned, parseEther("0.2"));
+  });
+});
