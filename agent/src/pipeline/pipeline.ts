@@ -197,7 +197,18 @@ export function createPipeline(o: PipelineOptions) {
       if ((await chainSlot(row.jobId, i)).provider.toLowerCase() === me.toLowerCase()) return move(row, "claimed", { slot: i });
     }
     if (STATUS[job.status] !== "Open") return move(row, "abandoned", { reason: `job is ${STATUS[job.status]}` });
-    if (job.claimed >= job.replicas) return move(row, "abandoned", { reason: "all slots taken" });
+    const chainNow = await now();
+    if (chainNow >= job.deadline) return move(row, "abandoned", { reason: "deadline passed" });
+    let slot = job.claimed;
+    if (job.claimed >= job.replicas) {
+      // Every slot is taken: take over a silent claimant's slot once its commit window is over.
+      slot = -1;
+      for (let i = 0; i < job.claimed && slot < 0; i++) {
+        const s = await chainSlot(row.jobId, i);
+        if (!s.committed && chainNow >= s.claimedAt + job.commitWindow) slot = i;
+      }
+      if (slot < 0) throw new Later("all slots taken; waiting for one to reopen");
+    }
     const req = request(row);
     const proofs = req.locality
       ? req.inputs.map((i) => {
@@ -206,7 +217,6 @@ export function createPipeline(o: PipelineOptions) {
         })
       : [];
     const inputs = req.locality ? req.inputs.map((i) => ({ root: i.root, paddedSize: BigInt(i.paddedSize) })) : [];
-    const slot = job.claimed;
     try {
       await send(row, "claim", "claim", [row.jobId, BigInt(slot), inputs, proofs, []]);
     } catch (error) {
