@@ -1,0 +1,408 @@
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { lstat, mkdtemp, readFile, realpath, rm } from "node:fs/promises";
+import * as nodeModule from "node:module";
+import { devNull, tmpdir } from "node:os";
+import { extname, join, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+
+import type { Spec, WasmEngine } from "../../../../sdk/src/spec/schema.js";
+import { ExecutionError, type ExecutionRequest, type ExecutionResult, type Executor } from "../types.js";
+import { buildInputView } from "./inputs.js";
+import { capModuleMemory, COMPONENT, PAGE_BYTES, verifyModuleCid } from "./module.js";
+import { inspectOutputs } from "./outputs.js";
+import { type Preopen, STDIO_HEADER_BYTES, type WorkerInput, type WorkerMessage } from "./protocol.js";
+
+/** What every WASI clock reads: 2000-01-01T00:00:00Z, in nanoseconds. Part of the protocol: never change it. */
+export const WASM_FIXED_TIME_NS = 946_684_800_000_000_000n;
+/** How much of stdout and of stderr is kept, each. */
+export const STDIO_CAPTURE_BYTES = 64 * 1024;
+
+export type WasmExecutorOptions = {
+  /**
+   * The module's bytes for a spec (from the data layer: a local store, `spec.engine.sources`…).
+   * The executor checks them against `spec.engine.module` itself. See {@link moduleFromDirectory}.
+   */
+  resolveModule: (spec: Spec) => Promise<Uint8Array>;
+  /** Module CIDs this provider runs; absent means any (NOT_ALLOWED otherwise). */
+  allowedModules?: readonly string[] | undefined;
+  /** Where per-run temporary directories go (the inputs' private copy); put it on the data's filesystem so copies can be reflinks. Default: the OS temp dir. */
+  tempDir?: string | undefined;
+  /** Largest module accepted, in bytes (NOT_ALLOWED above). Default 64 MiB. */
+  maxModuleBytes?: number | undefined;
+  /** Most files and directories a job may leave in its output (OUTPUT_LIMIT above). Default 100,000. */
+  maxOutputEntries?: number | undefined;
+  /** Heap of the worker's JavaScript side (not the module's memory, which is `resources.memoryMb`). Default 64 MiB. */
+  workerHeapMb?: number | undefined;
+};
+
+const WORKER_FILE = new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+let workerSource: { url: URL; execArgv: string[] | undefined } | undefined;
+
+/**
+ * Where the worker starts from. worker.ts imports only `node:` modules, so it needs no loader:
+ * its types are stripped once here (node:module's stripTypeScriptTypes) and every worker starts
+ * from that JavaScript as a data: URL, without the parent's `--import` hooks (tsx under Hardhat).
+ * That saves about 150 ms per run over loading worker.ts through a loader in each worker. As
+ * worker.js (a build) it is loaded directly.
+ */
+function workerEntry(): { url: URL; execArgv: string[] | undefined } {
+  if (workerSource !== undefined) return workerSource;
+  const strip = (nodeModule as { stripTypeScriptTypes?: (code: string, options: { mode: "strip" }) => string }).stripTypeScriptTypes;
+  if (!WORKER_FILE.pathname.endsWith(".ts")) workerSource = { url: WORKER_FILE, execArgv: [] };
+  else if (strip === undefined) workerSource = { url: WORKER_FILE, execArgv: undefined };
+  else {
+    const code = quietly(() => strip(readFileSync(WORKER_FILE, "utf8"), { mode: "strip" }));
+    workerSource = { url: new URL(`data:text/javascript,${encodeURIComponent(code)}`), execArgv: [] };
+  }
+  return workerSource;
+}
+
+/** Runs `fn` without node's one-time ExperimentalWarning for it. */
+function quietly<T>(fn: () => T): T {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    if (String(warning).includes("stripTypeScriptTypes")) return;
+    (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    return fn();
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
+
+/**
+ * Runs WASI preview1 modules (engine "wasm") with node:wasi in a worker thread.
+ *
+ * Each run: the module bytes are checked against the spec's CID and their memories capped at
+ * `resources.memoryMb`; the inputs are copied into a private `/inputs` that the job can only read;
+ * `spec.outputs.path` is the caller's output directory; the worker is terminated at
+ * `resources.timeoutSec`, when the output passes `resources.maxOutputBytes`, or on abort. The
+ * job sees exactly `spec.engine.env` (sorted), argv `["job", ...spec.engine.args]` (or the
+ * entrypoint's name for another entrypoint), a fixed clock and randomness seeded from the job ID,
+ * and no network — see worker.ts for the syscall layer. Temporary files, host fds and the worker
+ * are cleaned up whatever happens.
+ */
+export class WasmExecutor implements Executor {
+  readonly engine = "wasm" as const;
+  readonly #options: WasmExecutorOptions;
+  #available: Promise<boolean> | undefined;
+
+  constructor(options: WasmExecutorOptions) {
+    this.#options = options;
+  }
+
+  /** Runs a built-in empty module once (cached): true when worker threads and node:wasi work here. */
+  isAvailable(): Promise<boolean> {
+    this.#available ??= (async () => {
+      const dir = await realpath(await mkdtemp(join(this.#options.tempDir ?? tmpdir(), "shoal-wasm-check-")));
+      try {
+        const outcome = await this.#execute({
+          module: NOOP_MODULE,
+          entrypoint: "_start",
+          args: ["job"],
+          env: [],
+          jobId: 0n,
+          outputDir: dir,
+          inputDir: dir,
+          maxPages: 1,
+          timeoutMs: 10_000,
+          maxOutputBytes: 0,
+        });
+        return outcome.kind === "exit" && outcome.exitCode === 0;
+      } catch {
+        return false;
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    })();
+    return this.#available;
+  }
+
+  validate(spec: Spec): void {
+    if (spec.engine.type !== "wasm")
+      throw new ExecutionError("INVALID_SPEC", COMPONENT, `the WASM executor cannot run a ${spec.engine.type} job`);
+    if (spec.resources.gpu !== 0) throw new ExecutionError("INVALID_SPEC", COMPONENT, "WASM jobs cannot use GPUs");
+    if (spec.resources.memoryMb * 16 > 65_536)
+      throw new ExecutionError("INVALID_SPEC", COMPONENT, "resources.memoryMb is above 4096, the most a wasm32 module can address");
+    const allowed = this.#options.allowedModules;
+    if (allowed !== undefined && !allowed.includes(spec.engine.module))
+      throw new ExecutionError("NOT_ALLOWED", COMPONENT, `module ${spec.engine.module} is not on this provider's allowlist`, {
+        hint: "ask the provider to allow the module, or pick a provider that runs it",
+      });
+  }
+
+  async run(request: ExecutionRequest): Promise<ExecutionResult> {
+    const { spec, signal } = request;
+    this.validate(spec);
+    const engine = spec.engine as WasmEngine;
+    if (signal?.aborted) throw aborted();
+
+    const maxPages = spec.resources.memoryMb * (1_048_576 / PAGE_BYTES);
+    const prepared = capModuleMemory(await this.#loadModule(spec), maxPages);
+    const outputDir = await realOutputDir(request.outputDir);
+    const temp = await realpath(await mkdtemp(join(this.#options.tempDir ?? tmpdir(), "shoal-wasm-")));
+    try {
+      const inputDir = join(temp, "inputs");
+      await buildInputView(request.inputs, inputDir);
+      if (signal?.aborted) throw aborted();
+      const outcome = await this.#execute({
+        module: prepared.bytes,
+        entrypoint: engine.entrypoint,
+        args: [engine.entrypoint === "_start" ? "job" : engine.entrypoint, ...engine.args],
+        env: Object.entries(engine.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        jobId: request.jobId,
+        inputDir,
+        outputDir,
+        outputPath: spec.outputs.path,
+        maxPages,
+        timeoutMs: spec.resources.timeoutSec * 1000,
+        maxOutputBytes: spec.resources.maxOutputBytes,
+        signal,
+      });
+      const result = classify(outcome, maxPages * PAGE_BYTES, spec);
+      const outputBytes = await inspectOutputs(outputDir, spec.resources.maxOutputBytes, this.#maxEntries);
+      return { ...result, outputBytes };
+    } finally {
+      await rm(temp, { recursive: true, force: true });
+    }
+  }
+
+  get #maxEntries(): number {
+    return this.#options.maxOutputEntries ?? 100_000;
+  }
+
+  async #loadModule(spec: Spec): Promise<Uint8Array> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.#options.resolveModule(spec);
+    } catch (cause) {
+      if (cause instanceof ExecutionError) throw cause;
+      throw new ExecutionError("MODULE_UNAVAILABLE", COMPONENT, `module ${(spec.engine as WasmEngine).module} could not be loaded: ${(cause as Error).message}`, {
+        cause,
+        hint: "the module must be in the provider's store or at one of spec.engine.sources",
+      });
+    }
+    const max = this.#options.maxModuleBytes ?? 64 * 1_048_576;
+    if (bytes.length > max) throw new ExecutionError("NOT_ALLOWED", COMPONENT, `the module is ${bytes.length} bytes, above this provider's ${max}`);
+    await verifyModuleCid(bytes, (spec.engine as WasmEngine).module);
+    return bytes;
+  }
+
+  /** One worker run: spawn, wait for its end or a limit, and clean up the worker and its host fds. */
+  async #execute(run: RunPlan): Promise<Outcome> {
+    const stdout = new SharedArrayBuffer(STDIO_HEADER_BYTES + STDIO_CAPTURE_BYTES);
+    const stderr = new SharedArrayBuffer(STDIO_HEADER_BYTES + STDIO_CAPTURE_BYTES);
+    const preopens: Preopen[] = [
+      { guest: "/inputs", host: run.inputDir, readOnly: true },
+      { guest: run.outputPath ?? "/outputs", host: run.outputDir, readOnly: false },
+    ];
+    const nullFd = openSync(devNull, "r+");
+    let worker: Worker | undefined;
+    try {
+      const data: WorkerInput = {
+        module: run.module,
+        entrypoint: run.entrypoint,
+        args: run.args,
+        env: run.env,
+        preopens,
+        jobIdHex: run.jobId.toString(16).padStart(64, "0"),
+        fixedTimeNs: WASM_FIXED_TIME_NS.toString(),
+        stdio: [nullFd, nullFd, nullFd],
+        stdout,
+        stderr,
+        outputIndex: 1,
+        maxOutputBytes: run.maxOutputBytes,
+        maxOutputEntries: this.#maxEntries,
+      };
+      const entry = workerEntry();
+      worker = new Worker(entry.url, {
+        workerData: data,
+        env: {},
+        name: "shoal-wasm",
+        execArgv: entry.execArgv,
+        resourceLimits: { maxOldGenerationSizeMb: this.#options.workerHeapMb ?? 64, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
+      });
+      const outcome = await waitForWorker(worker, run.timeoutMs, run.signal);
+      return { ...outcome, stdout: readCapture(stdout), stderr: readCapture(stderr) } as Outcome;
+    } finally {
+      await worker?.terminate();
+      closeLeakedFds([run.inputDir, run.outputDir]);
+      closeSync(nullFd);
+    }
+  }
+}
+
+/** Creates the WASM executor. */
+export function createWasmExecutor(options: WasmExecutorOptions): WasmExecutor {
+  return new WasmExecutor(options);
+}
+
+/**
+ * A `resolveModule` that reads `<dir>/<cid>.wasm` (or `<dir>/<cid>`): modules pinned on disk by
+ * the provider. MODULE_UNAVAILABLE when neither exists.
+ */
+export function moduleFromDirectory(dir: string): (spec: Spec) => Promise<Uint8Array> {
+  return async (spec) => {
+    if (spec.engine.type !== "wasm") throw new Error("not a wasm spec");
+    const cid = spec.engine.module;
+    for (const name of [`${cid}.wasm`, cid]) {
+      try {
+        return await readFile(join(dir, name));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      }
+    }
+    throw new ExecutionError("MODULE_UNAVAILABLE", COMPONENT, `module ${cid} is not in ${dir}`, {
+      hint: `put the module at ${join(dir, `${cid}.wasm`)}`,
+    });
+  };
+}
+
+// ---- internals ------------------------------------------------------------------------------
+
+type RunPlan = {
+  module: Uint8Array;
+  entrypoint: string;
+  args: string[];
+  env: [string, string][];
+  jobId: bigint;
+  inputDir: string;
+  outputDir: string;
+  outputPath?: string;
+  maxPages: number;
+  timeoutMs: number;
+  maxOutputBytes: number;
+  signal?: AbortSignal | undefined;
+};
+
+type Ending =
+  | { kind: "exit"; exitCode: number; durationMs: number; memoryBytes: number }
+  | { kind: "trap"; message: string; durationMs: number; memoryBytes: number }
+  | { kind: "timeout" }
+  | { kind: "aborted" }
+  | { kind: "output-limit"; message: string }
+  | { kind: "invalid"; message: string }
+  | { kind: "out-of-memory"; message: string }
+  | { kind: "crash"; message: string };
+type Outcome = Ending & { stdout: string; stderr: string };
+
+function waitForWorker(worker: Worker, timeoutMs: number, signal: AbortSignal | undefined): Promise<Ending> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const onAbort = (): void => done({ kind: "aborted" });
+    const timer = setTimeout(() => done({ kind: "timeout" }), timeoutMs);
+    function done(ending: Ending): void {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      resolve(ending);
+    }
+    signal?.addEventListener("abort", onAbort, { once: true });
+    worker.on("message", (message: WorkerMessage) => {
+      if (message.type === "started") return;
+      if (message.type === "exit") done({ kind: "exit", exitCode: message.exitCode, durationMs: message.durationMs, memoryBytes: message.memoryBytes });
+      else if (message.type === "trap") done({ kind: "trap", message: message.message, durationMs: message.durationMs, memoryBytes: message.memoryBytes });
+      else if (message.type === "output-limit") done({ kind: "output-limit", message: message.message });
+      else done({ kind: "invalid", message: message.message });
+    });
+    // Always listened to: an unhandled worker "error" would crash the agent.
+    worker.on("error", (error: Error & { code?: string }) =>
+      done(error.code === "ERR_WORKER_OUT_OF_MEMORY" ? { kind: "out-of-memory", message: error.message } : { kind: "crash", message: error.message }),
+    );
+    worker.on("exit", (code) => done({ kind: "crash", message: `the worker exited with code ${code} before reporting` }));
+  });
+}
+
+function classify(outcome: Outcome, capBytes: number, spec: Spec): Omit<ExecutionResult, "outputBytes"> {
+  const tail = (): string => (outcome.stderr === "" ? "" : `; stderr: ${outcome.stderr.slice(0, 300).trimEnd()}`);
+  // A failing run with its memory at (or a grow away from) the cap most likely failed to grow.
+  const nearCap = (bytes: number): boolean => bytes >= capBytes - Math.min(capBytes / 2, Math.max(capBytes / 8, 1_048_576));
+  const memoryLimit = (why: string): ExecutionError =>
+    new ExecutionError("MEMORY_LIMIT", COMPONENT, `the job ran out of memory at resources.memoryMb = ${spec.resources.memoryMb} (${why})${tail()}`, {
+      hint: "raise resources.memoryMb or make the job use less memory",
+    });
+  switch (outcome.kind) {
+    case "exit":
+      if (outcome.exitCode === 0)
+        return { exitCode: 0, durationMs: Math.round(outcome.durationMs), stdout: outcome.stdout, stderr: outcome.stderr };
+      if (nearCap(outcome.memoryBytes)) throw memoryLimit(`exit code ${outcome.exitCode}`);
+      throw new ExecutionError("NON_ZERO_EXIT", COMPONENT, `the job exited with code ${outcome.exitCode}${tail()}`);
+    case "trap":
+      if (nearCap(outcome.memoryBytes)) throw memoryLimit(`trap: ${outcome.message}`);
+      throw new ExecutionError("TRAP", COMPONENT, `the module trapped: ${outcome.message}${tail()}`);
+    case "timeout":
+      throw new ExecutionError("TIMEOUT", COMPONENT, `the job ran past resources.timeoutSec (${spec.resources.timeoutSec} s) and was killed`, {
+        hint: "raise resources.timeoutSec or give the job less work",
+      });
+    case "aborted":
+      throw aborted();
+    case "output-limit":
+      throw new ExecutionError("OUTPUT_LIMIT", COMPONENT, `${outcome.message} (resources.maxOutputBytes = ${spec.resources.maxOutputBytes}); the job was stopped`, {
+        hint: "raise resources.maxOutputBytes or write less",
+      });
+    case "out-of-memory":
+      throw memoryLimit(`the worker's heap limit: ${outcome.message}`);
+    case "invalid":
+      throw new ExecutionError("INVALID_SPEC", COMPONENT, `the module cannot run: ${outcome.message}`, {
+        hint: "build a WASI preview1 command (clang --target=wasm32-wasi) that exports memory and the entrypoint",
+      });
+    case "crash":
+      throw new ExecutionError("ENGINE_UNAVAILABLE", COMPONENT, `the WASM worker failed: ${outcome.message}`);
+  }
+}
+
+function aborted(): ExecutionError {
+  return new ExecutionError("ABORTED", COMPONENT, "the run was aborted (agent shutting down)");
+}
+
+async function realOutputDir(dir: string): Promise<string> {
+  const info = await lstat(dir).catch(() => undefined);
+  if (info === undefined || !info.isDirectory())
+    throw new ExecutionError("OUTPUT_INVALID", COMPONENT, `the output directory ${dir} is not a directory`);
+  return realpath(dir);
+}
+
+function readCapture(buffer: SharedArrayBuffer): string {
+  const header = new Int32Array(buffer, 0, 2);
+  const used = Atomics.load(header, 0);
+  const text = Buffer.from(new Uint8Array(buffer, STDIO_HEADER_BYTES, used)).toString("utf8");
+  return Atomics.load(header, 1) === 1 ? `${text}\n[truncated]` : text;
+}
+
+/**
+ * node:wasi (uvwasi) never closes the host fds behind guest fds: not at exit, not when the worker
+ * is terminated. The worker closes those it knows on a normal end; this closes what a killed run
+ * left: every fd of this process that points into the run's own directories, which nothing else
+ * has open. Linux only (/proc/self/fd); elsewhere a killed run can leak fds.
+ */
+function closeLeakedFds(dirs: string[]): void {
+  if (!existsSync("/proc/self/fd")) return;
+  for (const name of readdirSync("/proc/self/fd")) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/self/fd/${name}`);
+    } catch {
+      continue;
+    }
+    if (dirs.some((dir) => target === dir || target.startsWith(dir + sep))) {
+      try {
+        closeSync(Number(name));
+      } catch {
+        // already closed
+      }
+    }
+  }
+}
+
+/** (module (memory (export "memory") 1) (func (export "_start"))) */
+const NOOP_MODULE = Uint8Array.from([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // header
+  0x01, 0x04, 0x01, 0x60, 0x00, 0x00, // type: () -> ()
+  0x03, 0x02, 0x01, 0x00, // function 0: type 0
+  0x05, 0x04, 0x01, 0x01, 0x01, 0x01, // memory: min 1 max 1
+  0x07, 0x13, 0x02, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, 0x06, 0x5f, 0x73, 0x74, 0x61, 0x72, 0x74, 0x00, 0x00, // exports
+  0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b, // code: empty body
+]);

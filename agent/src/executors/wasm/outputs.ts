@@ -1,0 +1,53 @@
+import { lstat, readdir } from "node:fs/promises";
+import { join } from "node:path";
+
+import { ExecutionError } from "../types.js";
+import { COMPONENT } from "./module.js";
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Walks the output directory after the run, without following anything: every entry must be a
+ * directory or a regular file with a single link and a UTF-8 name (else OUTPUT_INVALID), and the
+ * file bytes must stay within `maxBytes` and the entries within `maxEntries` (else OUTPUT_LIMIT).
+ * With no symlinks and no hard links, nothing in the tree can resolve outside it.
+ *
+ * Returns the file bytes.
+ */
+export async function inspectOutputs(outputDir: string, maxBytes: number, maxEntries: number): Promise<number> {
+  let bytes = 0;
+  let entries = 0;
+  const invalid = (path: string, why: string): never => {
+    throw new ExecutionError("OUTPUT_INVALID", COMPONENT, `output ${path} ${why}`, {
+      hint: "results may hold regular files and directories only",
+    });
+  };
+  const over = (what: string): never => {
+    throw new ExecutionError("OUTPUT_LIMIT", COMPONENT, `the job wrote ${what}`, { hint: "raise resources.maxOutputBytes or write less" });
+  };
+  const walk = async (dir: string, rel: string): Promise<void> => {
+    for (const raw of await readdir(dir, { encoding: "buffer" })) {
+      let name: string;
+      try {
+        name = utf8.decode(raw);
+      } catch {
+        return invalid(`${rel}/${raw.toString("latin1")}`, "has a name that is not UTF-8");
+      }
+      const path = join(dir, name);
+      const display = rel === "" ? name : `${rel}/${name}`;
+      const info = await lstat(path);
+      if (++entries > maxEntries) over(`more than ${maxEntries} output entries`);
+      if (info.isSymbolicLink()) invalid(display, "is a symlink");
+      else if (info.isDirectory()) await walk(path, display);
+      else if (info.isFile()) {
+        if (info.nlink > 1) invalid(display, "is a hard link");
+        bytes += info.size;
+        if (bytes > maxBytes) over(`more than resources.maxOutputBytes (${maxBytes} bytes)`);
+      } else invalid(display, "is a special file (socket, FIFO or device)");
+    }
+  };
+  const root = await lstat(outputDir);
+  if (!root.isDirectory()) invalid(".", "is not a directory");
+  await walk(outputDir, "");
+  return bytes;
+}

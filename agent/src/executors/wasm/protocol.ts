@@ -1,0 +1,49 @@
+/**
+ * Messages between the WASM executor (main thread) and its worker. The worker imports this file
+ * for types only, so it stays loadable with nothing but `node:` modules.
+ */
+
+/** A directory the job sees at `guest`, backed by `host`. */
+export type Preopen = {
+  guest: string;
+  host: string;
+  /** Writes, creations, renames and removals through this directory are refused (EROFS). */
+  readOnly: boolean;
+};
+
+/** Everything the worker needs, passed as `workerData`. */
+export type WorkerInput = {
+  /** The module bytes, already capped to the memory limit. */
+  module: Uint8Array;
+  /** Exported function to run; `_start` for a WASI command. */
+  entrypoint: string;
+  args: string[];
+  /** Already sorted by key. */
+  env: [string, string][];
+  /** In fd order: the first is fd 3. */
+  preopens: Preopen[];
+  /** The on-chain job ID as 64 hex digits (uint256): seeds `random_get`. */
+  jobIdHex: string;
+  /** What every clock reads, in nanoseconds since the Unix epoch. */
+  fixedTimeNs: string;
+  /** Host fds (opened on the null device) given to the job as fds 0, 1 and 2. */
+  stdio: [number, number, number];
+  /** Shared capture buffers for fds 1 and 2; see `STDIO_HEADER_BYTES`. */
+  stdout: SharedArrayBuffer;
+  stderr: SharedArrayBuffer;
+  /** Index of the output preopen in `preopens`. */
+  outputIndex: number;
+  maxOutputBytes: number;
+  maxOutputEntries: number;
+};
+
+/** Capture buffer layout: Int32 [0] = bytes kept, Int32 [1] = 1 when bytes were dropped, then the bytes. */
+export const STDIO_HEADER_BYTES = 8;
+
+/** How the module ended, as seen from inside the worker. */
+export type WorkerMessage =
+  | { type: "started" }
+  | { type: "exit"; exitCode: number; durationMs: number; memoryBytes: number }
+  | { type: "trap"; message: string; durationMs: number; memoryBytes: number }
+  | { type: "output-limit"; message: string }
+  | { type: "invalid"; message: string };

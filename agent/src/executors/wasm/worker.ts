@@ -1,0 +1,538 @@
+/**
+ * The worker that runs one WASM job. It builds node:wasi (preview1) and puts a syscall layer in
+ * front of it that makes the run deterministic and bounded:
+ *
+ * - clocks read a fixed time, `random_get` is a SHA-256 counter stream keyed by the job ID,
+ *   `poll_oneoff` never blocks (sleeps return at once), sockets and `proc_raise` fail (ENOSYS);
+ * - directory listings are sorted by name bytes, and file metadata is host-independent
+ *   (timestamps fixed, inode numbers hashed from the guest path, nlink 1, directory size 0);
+ * - read-only preopens (the inputs): creating, writing, truncating, renaming, removing and
+ *   re-timing through them fail with EROFS, and files opened under them lose every write right;
+ * - symlinks and hard links cannot be made (EPERM); paths must be relative, NUL-free UTF-8;
+ * - fds 1 and 2 are captured into shared buffers (first bytes only), and cannot be closed or
+ *   renumbered, so the host fds behind them stay ours;
+ * - output bytes and entries are counted as they are written and the output tree is measured
+ *   whenever the count could have crossed the cap; past it the run stops (OUTPUT_LIMIT).
+ *
+ * It imports nothing but `node:` modules (and types), so Node runs it with its own type stripping.
+ */
+import { createHash } from "node:crypto";
+import { lstatSync, readdirSync } from "node:fs";
+import { join, posix, sep } from "node:path";
+import { parentPort, workerData } from "node:worker_threads";
+
+import type { WorkerInput, WorkerMessage } from "./protocol.js";
+
+const input = workerData as WorkerInput;
+const post = (message: WorkerMessage): void => parentPort?.postMessage(message);
+
+// node:wasi warns that it is experimental once per thread; the agent's logs need not repeat it.
+const emitWarning = process.emitWarning;
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  if (String(warning).includes("WASI")) return;
+  (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
+}) as typeof process.emitWarning;
+const { WASI } = await import("node:wasi");
+process.emitWarning = emitWarning;
+
+// WASI preview1 errno values.
+const E = { SUCCESS: 0, ACCES: 2, BADF: 8, FAULT: 21, ILSEQ: 25, INVAL: 28, NOENT: 44, NOSYS: 52, NOTDIR: 54, NOTSUP: 58, PERM: 63, ROFS: 69, NOTCAPABLE: 76 } as const;
+// oflags and fdflags.
+const O_CREAT = 1, O_EXCL = 4, O_TRUNC = 8;
+const FDFLAG_APPEND = 1;
+// Filetypes.
+const T = { UNKNOWN: 0, BLOCK: 1, CHAR: 2, DIR: 3, FILE: 4, SYMLINK: 7 } as const;
+const RIGHT_FD_WRITE = 1n << 6n;
+// Rights a file or directory opened under a read-only preopen keeps: reading, seeking, listing, stat.
+const READ_ONLY_RIGHTS =
+  (1n << 1n) | // fd_read
+  (1n << 2n) | // fd_seek
+  (1n << 5n) | // fd_tell
+  (1n << 7n) | // fd_advise
+  (1n << 13n) | // path_open
+  (1n << 14n) | // fd_readdir
+  (1n << 15n) | // path_readlink
+  (1n << 18n) | // path_filestat_get
+  (1n << 21n) | // fd_filestat_get
+  (1n << 27n); // poll_fd_readwrite
+
+const STDIO_HEADER_BYTES = 8; // protocol.ts STDIO_HEADER_BYTES
+const FIXED_TIME_NS = BigInt(input.fixedTimeNs);
+
+/** Unwinds the module when the output cap is crossed; every later syscall throws it again. */
+class OutputLimitError extends Error {}
+let outputLimit: string | undefined;
+
+let memory: WebAssembly.Memory | undefined;
+const view = (): DataView => new DataView((memory as WebAssembly.Memory).buffer);
+const bytes = (): Uint8Array => new Uint8Array((memory as WebAssembly.Memory).buffer);
+
+// ---- fds: what each one is, in the guest's namespace and on the host ----------------------------
+
+type FdInfo = { guest: string; host: string; root: number; readOnly: boolean };
+const fds = new Map<number, FdInfo>();
+input.preopens.forEach((p, i) => fds.set(3 + i, { guest: p.guest, host: p.host, root: i, readOnly: p.readOnly }));
+const firstFree = 3 + input.preopens.length;
+const listings = new Map<number, DirEntry[]>();
+
+function child(parent: FdInfo, path: string): FdInfo {
+  const rel = posix.normalize(path);
+  return { guest: posix.join(parent.guest, rel), host: join(parent.host, ...rel.split("/")), root: parent.root, readOnly: parent.readOnly };
+}
+
+/** True when `info.host` is its preopen's directory or under it (lexically; the trees hold no symlinks). */
+function within(info: FdInfo): boolean {
+  const root = input.preopens[info.root].host;
+  return info.host === root || info.host.startsWith(root + sep);
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+/** The path argument of a path_* call, or an errno: absolute, NUL-bearing or non-UTF-8 paths are refused. */
+function readPath(ptr: number, len: number): string | number {
+  const raw = bytes().subarray(ptr, ptr + len);
+  if (raw.length !== len) return E.FAULT;
+  if (raw.includes(0)) return E.ILSEQ;
+  let path: string;
+  try {
+    path = utf8.decode(raw);
+  } catch {
+    return E.ILSEQ;
+  }
+  if (path.startsWith("/")) return E.NOTCAPABLE;
+  return path;
+}
+
+// ---- stdout and stderr: the first bytes, in shared memory the main thread reads even after a kill --
+
+function capture(buffer: SharedArrayBuffer): (chunk: Uint8Array) => void {
+  const header = new Int32Array(buffer, 0, 2);
+  const data = new Uint8Array(buffer, STDIO_HEADER_BYTES);
+  let used = 0;
+  return (chunk) => {
+    const n = Math.min(chunk.length, data.length - used);
+    data.set(chunk.subarray(0, n), used);
+    used += n;
+    Atomics.store(header, 0, used);
+    if (n < chunk.length) Atomics.store(header, 1, 1);
+  };
+}
+const captured = new Map([
+  [1, capture(input.stdout)],
+  [2, capture(input.stderr)],
+]);
+
+// ---- output accounting -----------------------------------------------------------------------
+
+const outputRoot = input.preopens[input.outputIndex].host;
+let measuredBytes = 0;
+let measuredEntries = 0;
+let pendingBytes = 0;
+let pendingEntries = 0;
+
+function stopForOutput(message: string): never {
+  if (outputLimit === undefined) {
+    outputLimit = message;
+    post({ type: "output-limit", message });
+  }
+  throw new OutputLimitError(message);
+}
+
+/** Walks the output tree; stops at the first count past a cap. */
+function measure(): void {
+  let total = 0;
+  let entries = 0;
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      entries++;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else total += lstatSync(path).size;
+      if (total > input.maxOutputBytes) stopForOutput(`the job wrote more than ${input.maxOutputBytes} bytes of output`);
+      if (entries > input.maxOutputEntries) stopForOutput(`the job created more than ${input.maxOutputEntries} output entries`);
+    }
+  };
+  walk(outputRoot);
+  measuredBytes = total;
+  measuredEntries = entries;
+  pendingBytes = 0;
+  pendingEntries = 0;
+}
+
+/** Records growth that may have happened; measures for real once the cap could have been crossed. */
+function account(grownBytes: number, newEntries: number): void {
+  pendingBytes += grownBytes;
+  pendingEntries += newEntries;
+  if (measuredBytes + pendingBytes > input.maxOutputBytes || measuredEntries + pendingEntries > input.maxOutputEntries) measure();
+}
+
+function sizeOf(info: FdInfo): number | undefined {
+  try {
+    return lstatSync(info.host).size;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs a call that can grow a file anywhere (pwrite, allocate, set_size) and accounts the growth. */
+function growing(info: FdInfo, call: () => number): number {
+  const before = sizeOf(info);
+  const result = call();
+  if (result === E.SUCCESS) {
+    const after = sizeOf(info);
+    if (before === undefined || after === undefined) {
+      pendingBytes = Number.MAX_SAFE_INTEGER; // unknown: measure now
+      account(0, 0);
+    } else account(Math.max(0, after - before), 0);
+  }
+  return result;
+}
+
+// ---- deterministic metadata -----------------------------------------------------------------
+
+function inodeOf(guestPath: string): bigint {
+  return createHash("sha256").update(guestPath).digest().readBigUInt64BE(0) | 1n;
+}
+
+/** Rewrites a filestat the host filled in: only the type and (for files) the size survive. */
+function sanitizeFilestat(ptr: number, guestPath: string, device: number): void {
+  const dv = view();
+  dv.setBigUint64(ptr, BigInt(device), true); // dev
+  dv.setBigUint64(ptr + 8, inodeOf(guestPath), true); // ino
+  const type = dv.getUint8(ptr + 16);
+  dv.setBigUint64(ptr + 24, 1n, true); // nlink
+  if (type !== T.FILE) dv.setBigUint64(ptr + 32, 0n, true); // size
+  for (const offset of [40, 48, 56]) dv.setBigUint64(ptr + offset, FIXED_TIME_NS, true); // atim, mtim, ctim
+}
+
+type DirEntry = { name: Uint8Array; ino: bigint; type: number };
+
+function listDirectory(info: FdInfo): DirEntry[] | number {
+  let entries;
+  try {
+    entries = readdirSync(info.host, { withFileTypes: true, encoding: "buffer" });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === "ENOTDIR" ? E.NOTDIR : code === "ENOENT" ? E.NOENT : code === "EACCES" ? E.ACCES : E.BADF;
+  }
+  const list = entries
+    .map((entry) => {
+      const name = new Uint8Array(entry.name);
+      const type = entry.isDirectory() ? T.DIR : entry.isFile() ? T.FILE : entry.isSymbolicLink() ? T.SYMLINK : entry.isCharacterDevice() ? T.CHAR : entry.isBlockDevice() ? T.BLOCK : T.UNKNOWN;
+      return { name, type, ino: inodeOf(posix.join(info.guest, Buffer.from(name).toString("utf8"))) };
+    })
+    .sort((a, b) => Buffer.compare(a.name, b.name));
+  const dot = (name: string, guest: string): DirEntry => ({ name: Buffer.from(name), type: T.DIR, ino: inodeOf(guest) });
+  return [dot(".", info.guest), dot("..", posix.dirname(info.guest)), ...list];
+}
+
+// ---- randomness: SHA-256(domain ‖ jobId ‖ counter), read as one stream ------------------------
+
+const randomKey = Buffer.concat([Buffer.from("shoal/wasm/random_get/v1\0"), Buffer.from(input.jobIdHex, "hex")]);
+let randomBlock = Buffer.alloc(0);
+let randomOffset = 0;
+let randomCounter = 0n;
+function randomBytes(n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let filled = 0;
+  while (filled < n) {
+    if (randomOffset === randomBlock.length) {
+      const counter = Buffer.alloc(8);
+      counter.writeBigUInt64BE(randomCounter++);
+      randomBlock = createHash("sha256").update(randomKey).update(counter).digest();
+      randomOffset = 0;
+    }
+    const take = Math.min(n - filled, randomBlock.length - randomOffset);
+    out.set(randomBlock.subarray(randomOffset, randomOffset + take), filled);
+    filled += take;
+    randomOffset += take;
+  }
+  return out;
+}
+
+// ---- the import object ---------------------------------------------------------------------
+
+const wasi = new WASI({
+  version: "preview1",
+  args: input.args,
+  env: Object.fromEntries(input.env),
+  preopens: Object.fromEntries(input.preopens.map((p) => [p.guest, p.host])),
+  stdin: input.stdio[0],
+  stdout: input.stdio[1],
+  stderr: input.stdio[2],
+  returnOnExit: true,
+});
+type Syscall = (...args: never[]) => number;
+const real = wasi.wasiImport as unknown as Record<string, (...args: unknown[]) => number>;
+
+const overrides: Record<string, (...args: never[]) => number> = {
+  clock_time_get(id: number, _precision: bigint, timePtr: number) {
+    if (id > 3) return E.INVAL;
+    view().setBigUint64(timePtr, FIXED_TIME_NS, true);
+    return E.SUCCESS;
+  },
+  clock_res_get(id: number, resolutionPtr: number) {
+    if (id > 3) return E.INVAL;
+    view().setBigUint64(resolutionPtr, 1_000n, true);
+    return E.SUCCESS;
+  },
+  random_get(ptr: number, len: number) {
+    const target = bytes().subarray(ptr, ptr + len);
+    if (target.length !== len) return E.FAULT;
+    target.set(randomBytes(len));
+    return E.SUCCESS;
+  },
+  /** Every subscription is ready at once: fds here never block, and time does not pass. */
+  poll_oneoff(inPtr: number, outPtr: number, count: number, eventsPtr: number) {
+    if (count === 0) return E.INVAL;
+    const dv = view();
+    const subscriptions = [];
+    for (let i = 0; i < count; i++) {
+      const s = inPtr + i * 48;
+      subscriptions.push({ userdata: dv.getBigUint64(s, true), tag: dv.getUint8(s + 8) });
+    }
+    const fdReady = subscriptions.filter((s) => s.tag !== 0);
+    const fired = fdReady.length > 0 ? fdReady : subscriptions;
+    fired.forEach((s, i) => {
+      const e = outPtr + i * 32;
+      for (let b = 0; b < 32; b += 8) dv.setBigUint64(e + b, 0n, true);
+      dv.setBigUint64(e, s.userdata, true);
+      dv.setUint8(e + 10, s.tag);
+    });
+    dv.setUint32(eventsPtr, fired.length, true);
+    return E.SUCCESS;
+  },
+  proc_raise: () => E.NOSYS,
+  sock_accept: () => E.NOSYS,
+  sock_recv: () => E.NOSYS,
+  sock_send: () => E.NOSYS,
+  sock_shutdown: () => E.NOSYS,
+  path_link: () => E.PERM,
+  path_symlink: () => E.PERM,
+
+  fd_write(fd: number, iovs: number, iovsLen: number, writtenPtr: number) {
+    const sink = captured.get(fd);
+    if (sink !== undefined) {
+      const dv = view();
+      const mem = bytes();
+      let total = 0;
+      for (let i = 0; i < iovsLen; i++) {
+        const ptr = dv.getUint32(iovs + i * 8, true);
+        const len = dv.getUint32(iovs + i * 8 + 4, true);
+        if (ptr + len > mem.length) return E.FAULT;
+        sink(mem.subarray(ptr, ptr + len));
+        total += len;
+      }
+      dv.setUint32(writtenPtr, total, true);
+      return E.SUCCESS;
+    }
+    const info = fds.get(fd);
+    if (info?.readOnly) return E.ROFS;
+    const result = real.fd_write(fd, iovs, iovsLen, writtenPtr);
+    if (result === E.SUCCESS && info !== undefined) account(view().getUint32(writtenPtr, true), 0);
+    return result;
+  },
+  fd_pwrite(fd: number, iovs: number, iovsLen: number, offset: bigint, writtenPtr: number) {
+    const info = fds.get(fd);
+    if (info === undefined) return fd < 3 ? real.fd_pwrite(fd, iovs, iovsLen, offset, writtenPtr) : E.BADF;
+    if (info.readOnly) return E.ROFS;
+    return growing(info, () => real.fd_pwrite(fd, iovs, iovsLen, offset, writtenPtr));
+  },
+  fd_allocate(fd: number, offset: bigint, len: bigint) {
+    const info = fds.get(fd);
+    if (info === undefined) return E.BADF;
+    if (info.readOnly) return E.ROFS;
+    return growing(info, () => real.fd_allocate(fd, offset, len));
+  },
+  fd_filestat_set_size(fd: number, size: bigint) {
+    const info = fds.get(fd);
+    if (info === undefined) return E.BADF;
+    if (info.readOnly) return E.ROFS;
+    return growing(info, () => real.fd_filestat_set_size(fd, size));
+  },
+  fd_filestat_set_times(fd: number, atim: bigint, mtim: bigint, flags: number) {
+    if (fds.get(fd)?.readOnly) return E.ROFS;
+    return real.fd_filestat_set_times(fd, atim, mtim, flags);
+  },
+  fd_filestat_get(fd: number, ptr: number) {
+    const result = real.fd_filestat_get(fd, ptr);
+    const info = fds.get(fd);
+    if (result === E.SUCCESS) sanitizeFilestat(ptr, info?.guest ?? `/dev/fd/${fd}`, info === undefined ? 0 : info.root + 1);
+    return result;
+  },
+  fd_readdir(fd: number, buf: number, bufLen: number, cookie: bigint, usedPtr: number) {
+    const info = fds.get(fd);
+    if (info === undefined) return E.BADF;
+    if (!within(info)) return E.NOTCAPABLE;
+    if (buf + bufLen > bytes().length) return E.FAULT;
+    let list = listings.get(fd);
+    if (cookie === 0n || list === undefined) {
+      const listed = listDirectory(info);
+      if (typeof listed === "number") return listed;
+      list = listed;
+      listings.set(fd, list);
+    }
+    const mem = bytes();
+    let used = 0;
+    for (let i = Number(cookie); i < list.length && used < bufLen; i++) {
+      const entry = list[i];
+      const record = new Uint8Array(24 + entry.name.length);
+      const rv = new DataView(record.buffer);
+      rv.setBigUint64(0, BigInt(i + 1), true); // d_next
+      rv.setBigUint64(8, entry.ino, true);
+      rv.setUint32(16, entry.name.length, true);
+      rv.setUint8(20, entry.type);
+      record.set(entry.name, 24);
+      const n = Math.min(record.length, bufLen - used);
+      mem.set(record.subarray(0, n), buf + used);
+      used += n;
+    }
+    view().setUint32(usedPtr, used, true);
+    return E.SUCCESS;
+  },
+  fd_close(fd: number) {
+    if (fd < 3) return E.SUCCESS; // the null device behind 0–2 belongs to the host
+    const result = real.fd_close(fd);
+    if (result === E.SUCCESS) {
+      fds.delete(fd);
+      listings.delete(fd);
+    }
+    return result;
+  },
+  fd_renumber(from: number, to: number) {
+    if (from < firstFree || to < firstFree) return E.NOTSUP; // stdio and preopens stay where they are
+    const result = real.fd_renumber(from, to);
+    if (result === E.SUCCESS) {
+      const info = fds.get(from);
+      if (info === undefined) fds.delete(to);
+      else fds.set(to, info);
+      fds.delete(from);
+      listings.delete(from);
+      listings.delete(to);
+    }
+    return result;
+  },
+
+  path_open(dirfd: number, dirflags: number, pathPtr: number, pathLen: number, oflags: number, rightsBase: bigint, rightsInheriting: bigint, fdflags: number, fdPtr: number) {
+    const parent = fds.get(dirfd);
+    if (parent === undefined) return E.BADF;
+    const path = readPath(pathPtr, pathLen);
+    if (typeof path === "number") return path;
+    if (parent.readOnly) {
+      // Asking to create, truncate, append or write (wasi-libc asks fd_write for O_WRONLY and O_RDWR) is EROFS.
+      if (oflags & (O_CREAT | O_EXCL | O_TRUNC) || fdflags & FDFLAG_APPEND || rightsBase & RIGHT_FD_WRITE) return E.ROFS;
+      rightsBase &= READ_ONLY_RIGHTS;
+      rightsInheriting &= READ_ONLY_RIGHTS;
+    }
+    const result = real.path_open(dirfd, dirflags, pathPtr, pathLen, oflags, rightsBase, rightsInheriting, fdflags, fdPtr);
+    if (result === E.SUCCESS) {
+      const fd = view().getUint32(fdPtr, true);
+      fds.set(fd, child(parent, path));
+      listings.delete(fd);
+      if (oflags & O_CREAT) account(0, 1);
+    }
+    return result;
+  },
+  path_create_directory(fd: number, pathPtr: number, pathLen: number) {
+    const checked = checkPath(fd, pathPtr, pathLen, true);
+    if (checked !== E.SUCCESS) return checked;
+    const result = real.path_create_directory(fd, pathPtr, pathLen);
+    if (result === E.SUCCESS) account(0, 1);
+    return result;
+  },
+  path_remove_directory(fd: number, pathPtr: number, pathLen: number) {
+    return checkPath(fd, pathPtr, pathLen, true) || real.path_remove_directory(fd, pathPtr, pathLen);
+  },
+  path_unlink_file(fd: number, pathPtr: number, pathLen: number) {
+    return checkPath(fd, pathPtr, pathLen, true) || real.path_unlink_file(fd, pathPtr, pathLen);
+  },
+  path_rename(fd: number, oldPtr: number, oldLen: number, newFd: number, newPtr: number, newLen: number) {
+    return checkPath(fd, oldPtr, oldLen, true) || checkPath(newFd, newPtr, newLen, true) || real.path_rename(fd, oldPtr, oldLen, newFd, newPtr, newLen);
+  },
+  path_filestat_set_times(fd: number, flags: number, pathPtr: number, pathLen: number, atim: bigint, mtim: bigint, fstflags: number) {
+    return checkPath(fd, pathPtr, pathLen, true) || real.path_filestat_set_times(fd, flags, pathPtr, pathLen, atim, mtim, fstflags);
+  },
+  path_readlink(fd: number, pathPtr: number, pathLen: number, buf: number, bufLen: number, usedPtr: number) {
+    return checkPath(fd, pathPtr, pathLen, false) || real.path_readlink(fd, pathPtr, pathLen, buf, bufLen, usedPtr);
+  },
+  path_filestat_get(fd: number, flags: number, pathPtr: number, pathLen: number, ptr: number) {
+    const parent = fds.get(fd);
+    if (parent === undefined) return E.BADF;
+    const path = readPath(pathPtr, pathLen);
+    if (typeof path === "number") return path;
+    const result = real.path_filestat_get(fd, flags, pathPtr, pathLen, ptr);
+    if (result === E.SUCCESS) sanitizeFilestat(ptr, child(parent, path).guest, parent.root + 1);
+    return result;
+  },
+};
+
+/** E.SUCCESS when `fd` is known and the path acceptable (and, for a change, the fd writable). */
+function checkPath(fd: number, pathPtr: number, pathLen: number, changes: boolean): number {
+  const info = fds.get(fd);
+  if (info === undefined) return E.BADF;
+  const path = readPath(pathPtr, pathLen);
+  if (typeof path === "number") return path;
+  if (changes && info.readOnly) return E.ROFS;
+  return E.SUCCESS;
+}
+
+/** Every import: refuses to go on once the output cap is crossed, and turns bad pointers into EFAULT. */
+const imports: Record<string, Syscall> = {};
+for (const [name, fn] of Object.entries({ ...real, ...overrides })) {
+  imports[name] = ((...args: unknown[]) => {
+    if (outputLimit !== undefined) throw new OutputLimitError(outputLimit);
+    try {
+      return (fn as (...a: unknown[]) => number)(...args);
+    } catch (error) {
+      if (error instanceof RangeError && memory !== undefined && !(error.message.includes("call stack"))) return E.FAULT;
+      throw error;
+    }
+  }) as Syscall;
+}
+
+// ---- run ------------------------------------------------------------------------------------
+
+function run(): void {
+  let instance: WebAssembly.Instance;
+  try {
+    const module = new WebAssembly.Module(input.module as Uint8Array<ArrayBuffer>);
+    for (const wanted of WebAssembly.Module.imports(module)) {
+      if (wanted.module !== "wasi_snapshot_preview1" || wanted.kind !== "function" || !(wanted.name in imports))
+        throw new Error(`the module imports ${wanted.kind} ${wanted.module}.${wanted.name}; only wasi_snapshot_preview1 functions are provided`);
+    }
+    instance = new WebAssembly.Instance(module, { wasi_snapshot_preview1: imports });
+  } catch (error) {
+    post({ type: "invalid", message: (error as Error).message });
+    return;
+  }
+  const exported = instance.exports;
+  if (!(exported.memory instanceof WebAssembly.Memory)) return post({ type: "invalid", message: 'the module exports no memory named "memory"' });
+  const entry = exported[input.entrypoint];
+  if (typeof entry !== "function") return post({ type: "invalid", message: `the module exports no function "${input.entrypoint}"` });
+  const initialize = input.entrypoint === "_start" ? undefined : exported._initialize;
+  memory = exported.memory;
+
+  post({ type: "started" });
+  const started = performance.now();
+  const memoryBytes = (): number => (memory as WebAssembly.Memory).buffer.byteLength;
+  try {
+    const exitCode = wasi.start({
+      exports: {
+        memory,
+        _start: () => {
+          if (typeof initialize === "function") initialize();
+          (entry as () => void)();
+        },
+      },
+    });
+    if (outputLimit === undefined) post({ type: "exit", exitCode: exitCode ?? 0, durationMs: performance.now() - started, memoryBytes: memoryBytes() });
+  } catch (error) {
+    if (outputLimit !== undefined || error instanceof OutputLimitError) return;
+    const message = error instanceof Error ? error.message : String(error);
+    post({ type: "trap", message, durationMs: performance.now() - started, memoryBytes: memoryBytes() });
+  } finally {
+    // node:wasi never closes the host fds behind guest fds; close every one the guest left open.
+    for (const fd of [...fds.keys()]) if (fd >= 3) real.fd_close(fd);
+  }
+}
+
+run();

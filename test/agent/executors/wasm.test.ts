@@ -1,0 +1,365 @@
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readlinkSync } from "node:fs";
+import { cp, mkdir, mkdtemp, readFile, readdir, realpath, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { importBytes } from "ipfs-unixfs-importer";
+import { CID } from "multiformats/cid";
+import * as raw from "multiformats/codecs/raw";
+import { sha256 } from "multiformats/hashes/sha2";
+
+import { capModuleMemory, createWasmExecutor, type WasmExecutor, type WasmExecutorOptions } from "../../../agent/src/executors/wasm/index.js";
+import { ExecutionError, type ExecutionErrorCode, type MountedInput } from "../../../agent/src/executors/types.js";
+import { computeResultCid } from "../../../sdk/src/result/index.js";
+import { buildSpec, type Spec, type SpecInput } from "../../../sdk/src/spec/index.js";
+
+const EXAMPLES = new URL("../../../examples/wasm/", import.meta.url);
+const FIXTURES = new URL("../fixtures/wasm/", import.meta.url);
+// Input CIDs are only carried in the spec here; the executor runs on already-verified host paths.
+const INPUT_CID = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";
+
+const modules = new Map<string, Uint8Array>(); // CID → bytes, for resolveModule
+async function moduleCid(name: string): Promise<string> {
+  const bytes = await readFile(new URL(`${name}.wasm`, EXAMPLES));
+  return register(bytes);
+}
+async function register(bytes: Uint8Array): Promise<string> {
+  const cid = CID.createV1(raw.code, await sha256.digest(bytes)).toString();
+  modules.set(cid, bytes);
+  return cid;
+}
+const resolveModule: WasmExecutorOptions["resolveModule"] = async (spec) => {
+  const bytes = modules.get((spec.engine as { module: string }).module);
+  if (bytes === undefined) throw new Error("not in the test store");
+  return bytes;
+};
+
+type JobOptions = {
+  args?: string[];
+  env?: Record<string, string>;
+  mounts?: { mount: string; hostPath: string }[];
+  resources?: SpecInput["resources"];
+  jobId?: bigint;
+  signal?: AbortSignal;
+  executor?: WasmExecutor;
+  module?: string; // a CID instead of examples/wasm/<name>.wasm
+};
+
+let base: string;
+let tempDir: string;
+let executor: WasmExecutor;
+let counter = 0;
+
+async function fresh(label: string): Promise<string> {
+  const dir = join(base, `${label}-${counter++}`);
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+async function specFor(name: string, options: JobOptions): Promise<Spec> {
+  return buildSpec({
+    version: 1,
+    engine: { type: "wasm", module: options.module ?? (await moduleCid(name)), args: options.args ?? [], env: options.env ?? {} },
+    inputs: (options.mounts ?? []).map(({ mount }) => ({ cid: INPUT_CID, mount })),
+    resources: { timeoutSec: 20, memoryMb: 64, ...options.resources },
+  });
+}
+
+/** Runs examples/wasm/<name>.wasm; returns the result and the output directory. */
+async function runJob(name: string, options: JobOptions = {}) {
+  const spec = await specFor(name, options);
+  const outputDir = await fresh("out");
+  const inputs: MountedInput[] = options.mounts ?? [];
+  const result = await (options.executor ?? executor).run({ jobId: options.jobId ?? 1n, spec, inputs, outputDir, signal: options.signal });
+  return { result, outputDir, spec };
+}
+
+async function failsWith(promise: Promise<unknown>, code: ExecutionErrorCode, pattern?: RegExp): Promise<ExecutionError> {
+  let caught: unknown;
+  try {
+    await promise;
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught instanceof ExecutionError, `expected ExecutionError ${code}, got ${String(caught)}`);
+  assert.equal(caught.code, code, caught.message);
+  assert.equal(caught.component, "executor/wasm");
+  if (pattern !== undefined) assert.match(caught.message, pattern);
+  return caught;
+}
+
+/** A file input at /inputs/in.txt with the given text. */
+async function textInput(text: string): Promise<{ mount: string; hostPath: string }> {
+  const dir = await fresh("in");
+  await writeFile(join(dir, "in.txt"), text);
+  return { mount: "/inputs/in.txt", hostPath: join(dir, "in.txt") };
+}
+
+/** fds of this process that point into the test's directory (each run must close all of its own). */
+function fdsIntoBase(): string[] {
+  if (!existsSync("/proc/self/fd")) return [];
+  const open: string[] = [];
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      if (target.startsWith(base)) open.push(target);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return open;
+}
+
+describe("WASM executor", function () {
+  this.timeout(30_000);
+
+  before(async () => {
+    base = await realpath(await mkdtemp(join(tmpdir(), "shoal-wasm-test-")));
+    tempDir = join(base, "tmp");
+    await mkdir(tempDir);
+    executor = createWasmExecutor({ resolveModule, tempDir });
+  });
+
+  afterEach(async () => {
+    assert.deepEqual(await readdir(tempDir), [], "the run left temporary files");
+    assert.deepEqual(fdsIntoBase(), [], "the run left host fds open");
+  });
+
+  after(async () => {
+    await rm(base, { recursive: true, force: true });
+  });
+
+  it("is available where node:wasi and worker threads work", async () => {
+    assert.equal(await executor.isAvailable(), true);
+  });
+
+  it("counts the words of a text fixture into the expected JSON", async () => {
+    const { result, outputDir } = await runJob("wordfreq", {
+      mounts: [{ mount: "/inputs/corpus", hostPath: new URL("corpus", FIXTURES).pathname }],
+    });
+    assert.equal(result.exitCode, 0);
+    assert.deepEqual(await readdir(outputDir), ["wordfreq.json"]);
+    assert.equal(
+      await readFile(join(outputDir, "wordfreq.json"), "utf8"),
+      '{"files":2,"totalWords":23,"uniqueWords":16,"words":{"2":1,"3":1,"and":1,"brown":1,"doesn":1,"dog":2,"dogs":2,' +
+        '"fox":2,"foxes":2,"jumps":1,"lazy":1,"over":1,"quick":1,"sleeps":1,"t":1,"the":4}}\n',
+    );
+    assert.equal(result.outputBytes, (await stat(join(outputDir, "wordfreq.json"))).size);
+    assert.equal(result.stdout, "wordfreq: 23 words, 16 distinct, 2 files\n");
+    assert.equal(result.stderr, "");
+  });
+
+  it("computes CSV column statistics", async () => {
+    const { outputDir } = await runJob("stats", { mounts: [{ mount: "/inputs/csv", hostPath: new URL("csv", FIXTURES).pathname }] });
+    assert.deepEqual(JSON.parse(await readFile(join(outputDir, "stats.json"), "utf8")), {
+      files: [
+        {
+          file: "csv/data.csv",
+          rows: 3,
+          columns: [
+            { name: "name", cells: 3, numeric: 0 },
+            { name: "age", cells: 2, numeric: 2, min: 30, max: 40, sum: 70, mean: 35 },
+            { name: "score", cells: 3, numeric: 2, min: 1.5, max: 2.5, sum: 4, mean: 2 },
+          ],
+        },
+      ],
+    });
+  });
+
+  it("gives the same result CID when two executors run the same job (other temp dirs, host env and file times)", async () => {
+    const other = createWasmExecutor({ resolveModule, tempDir: await fresh("other-tmp") });
+    const corpus = new URL("corpus", FIXTURES).pathname;
+    const job = async (runner: WasmExecutor, name: string) => {
+      // Each run gets its own copy of the inputs, with its own mtimes and inode numbers.
+      const copy = await fresh("corpus");
+      await cp(corpus, copy, { recursive: true });
+      await writeFile(join(copy, "in.txt"), "same input\n");
+      await utimes(join(copy, "in.txt"), new Date(), new Date(Date.now() - Math.random() * 1e9));
+      const { outputDir } = await runJob(name, {
+        executor: runner,
+        jobId: 42n,
+        args: name === "random" ? ["--flag"] : [],
+        env: { ZETA: "z", ALPHA: "a" },
+        mounts: [{ mount: "/inputs", hostPath: copy }],
+      });
+      return computeResultCid(outputDir);
+    };
+    for (const name of ["wordfreq", "clock", "random"]) {
+      process.env.SHOAL_TEST_HOST_VAR = `first-${name}`;
+      const first = await job(executor, name);
+      process.env.SHOAL_TEST_HOST_VAR = `second-${name}`;
+      const second = await job(other, name);
+      assert.equal(second.toString(), first.toString(), `${name} differs across runs`);
+    }
+    delete process.env.SHOAL_TEST_HOST_VAR;
+  });
+
+  it("shows the job a fixed clock, instant sleeps and host-independent file metadata", async () => {
+    const input = await textInput("clock input\n");
+    await utimes(input.hostPath, new Date("2021-05-06T07:08:09Z"), new Date("2021-05-06T07:08:09Z"));
+    const { outputDir } = await runJob("clock", { mounts: [input], resources: { timeoutSec: 3 } });
+    const lines = (await readFile(join(outputDir, "clock.txt"), "utf8")).trim().split("\n");
+    assert.deepEqual(lines.slice(0, 4), [
+      "time: 946684800",
+      "realtime: 946684800.000000000",
+      "monotonic: 946684800.000000000",
+      "after sleep(5): 946684800",
+    ]);
+    const stats = lines.slice(4).map((line) => Object.fromEntries([...line.matchAll(/(\w+)=(\d+)/g)].map((m) => [m[1], m[2]])));
+    assert.equal(stats.length, 4);
+    for (const s of stats) {
+      assert.equal(s.mtime, "946684800");
+      assert.equal(s.atime, "946684800");
+      assert.equal(s.ctime, "946684800");
+      assert.equal(s.nlink, "1");
+    }
+    assert.equal(stats[0].size, "12"); // a file keeps its size; a directory reads 0
+    assert.equal(stats[1].size, "0");
+    assert.equal(new Set(stats.map((s) => s.ino)).size, 4, "inode numbers are distinct per path");
+  });
+
+  it("seeds randomness from the job ID: the same job reads the same bytes, another job other bytes", async () => {
+    const read = async (jobId: bigint) => {
+      const { outputDir } = await runJob("random", { jobId });
+      return (await readFile(join(outputDir, "random.txt"), "utf8")).split("\n")[0];
+    };
+    const [a1, a2, b] = [await read(7n), await read(7n), await read(8n)];
+    assert.match(a1, /^entropy: [0-9a-f]{64}$/);
+    assert.equal(a2, a1);
+    assert.notEqual(b, a1);
+  });
+
+  it("passes exactly the spec's env sorted by key, argv [job, ...args], and lists directories in name order", async () => {
+    const dir = await fresh("listing");
+    for (const name of ["zeta", "Alpha", "mid", "beta", "_under"]) await writeFile(join(dir, name), name);
+    process.env.SHOAL_TEST_LEAK = "host";
+    try {
+      const { outputDir } = await runJob("random", {
+        args: ["one", "two words"],
+        env: { ZED: "1", ALPHA: "2", MIDDLE: "x=y" },
+        mounts: [{ mount: "/inputs", hostPath: dir }],
+      });
+      const lines = (await readFile(join(outputDir, "random.txt"), "utf8")).trim().split("\n");
+      assert.deepEqual(lines.filter((l) => l.startsWith("argv")), ["argv[0]: job", "argv[1]: one", "argv[2]: two words"]);
+      assert.deepEqual(lines.filter((l) => l.startsWith("env")), ["env: ALPHA=2", "env: MIDDLE=x=y", "env: ZED=1"]);
+      assert.deepEqual(
+        lines.filter((l) => l.startsWith("readdir")).map((l) => l.slice("readdir: ".length)),
+        [".", "..", "Alpha", "_under", "beta", "mid", "zeta"],
+      );
+    } finally {
+      delete process.env.SHOAL_TEST_LEAK;
+    }
+  });
+
+  it("fails a module that traps with TRAP", async () => {
+    const error = await failsWith(runJob("trap"), "TRAP", /unreachable/);
+    assert.ok(error instanceof ExecutionError);
+  });
+
+  it("fails a non-zero exit with NON_ZERO_EXIT, naming the code and stderr", async () => {
+    await failsWith(runJob("wordfreq", { args: ["/inputs/missing"] }), "NON_ZERO_EXIT", /code 1.*\/inputs\/missing/s);
+  });
+
+  it("kills an infinite loop at resources.timeoutSec with TIMEOUT", async () => {
+    const started = Date.now();
+    await failsWith(runJob("loop", { resources: { timeoutSec: 1 } }), "TIMEOUT");
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 1_000 && elapsed < 3_000, `took ${elapsed} ms`);
+  });
+
+  it("stops a memory bomb with MEMORY_LIMIT, and the agent process keeps working", async () => {
+    const rssBefore = process.memoryUsage().rss;
+    await failsWith(runJob("membomb", { resources: { memoryMb: 32 } }), "MEMORY_LIMIT", /memoryMb = 32/);
+    assert.ok(process.memoryUsage().rss - rssBefore < 256 * 1_048_576, "the host grew past the job's limit");
+    const { result } = await runJob("wordfreq", { mounts: [{ mount: "/inputs/corpus", hostPath: new URL("corpus", FIXTURES).pathname }] });
+    assert.equal(result.exitCode, 0);
+  });
+
+  it("refuses a module whose initial memory is above the limit, and caps a declared maximum at it", async () => {
+    // (module (memory (export "memory") 200) (func (export "_start")))
+    const big = Uint8Array.from([
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00,
+      0x05, 0x04, 0x01, 0x00, 0xc8, 0x01, // memory: flags 0, min 200 pages (12.5 MiB), no maximum
+      0x07, 0x13, 0x02, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, 0x06, 0x5f, 0x73, 0x74, 0x61, 0x72, 0x74, 0x00, 0x00,
+      0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b,
+    ]);
+    const module = await register(big);
+    await failsWith(runJob("", { module, resources: { memoryMb: 8 } }), "MEMORY_LIMIT", /above the job's limit/);
+    const capped = capModuleMemory(big, 16 * 16);
+    assert.deepEqual(capped.memories, [{ initial: 200, maximum: undefined }]);
+    const memory = WebAssembly.Module.exports(new WebAssembly.Module(capped.bytes as Uint8Array<ArrayBuffer>));
+    assert.deepEqual(memory.map((e) => e.name), ["memory", "_start"]);
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(capped.bytes as Uint8Array<ArrayBuffer>));
+    const mem = instance.exports.memory as WebAssembly.Memory;
+    assert.equal(mem.grow(56), 200); // up to 256 pages = 16 MiB
+    assert.throws(() => mem.grow(1), RangeError);
+    const { result } = await runJob("", { module, resources: { memoryMb: 16 } });
+    assert.equal(result.exitCode, 0);
+  });
+
+  it("stops an output flood with OUTPUT_LIMIT before it passes the cap by much", async () => {
+    const max = 3 * 1_048_576;
+    const spec = await specFor("flood", { resources: { maxOutputBytes: max } });
+    const outputDir = await fresh("out");
+    await failsWith(executor.run({ jobId: 1n, spec, inputs: [], outputDir }), "OUTPUT_LIMIT", /more than 3145728 bytes/);
+    const size = (await stat(join(outputDir, "flood.bin"))).size;
+    assert.ok(size <= max + 1_048_576, `the flood reached ${size} bytes`);
+  });
+
+  it("refuses every escape: symlinks, hard links, .. paths and writes to the read-only inputs", async () => {
+    const input = await textInput("original\n");
+    const { outputDir } = await runJob("escape", { mounts: [input] });
+    const report = (await readFile(join(outputDir, "report.txt"), "utf8")).trim().split("\n");
+    assert.equal(report.length, 17);
+    for (const line of report) assert.match(line, /: refused \(/, line);
+    assert.deepEqual(await readdir(outputDir), ["report.txt"]);
+    assert.equal(await readFile(input.hostPath, "utf8"), "original\n");
+    assert.deepEqual((await readdir(join(input.hostPath, ".."))).sort(), ["in.txt"]);
+    assert.equal(existsSync(join(outputDir, "..", "escaped.txt")), false);
+  });
+
+  it("fails with OUTPUT_INVALID when the output directory holds a symlink after the run", async () => {
+    const spec = await specFor("wordfreq", { mounts: [] });
+    const outputDir = await fresh("out");
+    await symlink("/etc/passwd", join(outputDir, "passwd"));
+    const inputs = [{ mount: "/inputs/corpus", hostPath: new URL("corpus", FIXTURES).pathname }];
+    await failsWith(executor.run({ jobId: 1n, spec, inputs, outputDir }), "OUTPUT_INVALID", /passwd is a symlink/);
+  });
+
+  it("fails with MODULE_UNAVAILABLE when the module bytes do not match the spec's CID", async () => {
+    const wordfreq = await moduleCid("wordfreq");
+    const liar = createWasmExecutor({ resolveModule: async () => modules.get(await moduleCid("trap")) as Uint8Array, tempDir });
+    await failsWith(runJob("wordfreq", { module: wordfreq, executor: liar }), "MODULE_UNAVAILABLE", /do not match/);
+    const missing = createWasmExecutor({ resolveModule: async () => Promise.reject(new Error("404")), tempDir });
+    await failsWith(runJob("wordfreq", { executor: missing }), "MODULE_UNAVAILABLE", /404/);
+  });
+
+  it("accepts a module named by a dag-pb (UnixFS, CIDv0) CID of its bytes", async () => {
+    const bytes = modules.get(await moduleCid("random")) as Uint8Array;
+    const v0 = await importBytes(bytes, { put: async (cid: CID) => cid }, { cidVersion: 0, rawLeaves: false });
+    modules.set(v0.cid.toV1().toString(), bytes);
+    const { result } = await runJob("random", { module: v0.cid.toString() });
+    assert.equal(result.exitCode, 0);
+  });
+
+  it("refuses other engines and GPUs (INVALID_SPEC) and modules off the allowlist (NOT_ALLOWED)", async () => {
+    const docker = buildSpec({
+      version: 1,
+      engine: { type: "docker", image: `busybox@sha256:${"a".repeat(64)}` },
+    });
+    assert.throws(() => executor.validate(docker), (e: unknown) => e instanceof ExecutionError && e.code === "INVALID_SPEC");
+    const spec = await specFor("wordfreq", {});
+    const strict = createWasmExecutor({ resolveModule, tempDir, allowedModules: [await moduleCid("trap")] });
+    assert.throws(() => strict.validate(spec), (e: unknown) => e instanceof ExecutionError && e.code === "NOT_ALLOWED");
+    executor.validate(spec);
+  });
+
+  it("stops the job and reports ABORTED when the agent shuts down", async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const started = Date.now();
+    await failsWith(runJob("loop", { signal: controller.signal }), "ABORTED");
+    assert.ok(Date.now() - started < 2_000);
+  });
+});
