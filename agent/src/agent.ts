@@ -38,6 +38,8 @@ export type AgentDeps = {
   /** Executors by engine; built from the config when omitted. */
   executors?: Map<string, Executor>;
   logger?: Logger;
+  /** Benchmarks: told when each commit is sent. */
+  onResultSent?: (timing: { jobId: bigint; at: number; execMs: number }) => void;
 };
 
 /** The viem chain for a chain ID. */
@@ -164,6 +166,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}) {
     concurrency: config.concurrency,
     workDir,
     signal: controller.signal,
+    onResultSent: deps.onResultSent,
   });
 
   const gateway = await createGateway({

@@ -65,6 +65,8 @@ export type PipelineOptions = {
   workDir: string;
   /** Gas headroom over the node's estimate (FEVM gas units differ from Ethereum's). */
   gasMultiplier?: number;
+  /** Called when a commit (or a single replica's reveal) is sent, with the execution time to subtract: for benchmarks. */
+  onResultSent?: (timing: { jobId: bigint; at: number; execMs: number }) => void;
   signal: AbortSignal;
 };
 
@@ -288,6 +290,7 @@ export function createPipeline(o: PipelineOptions) {
       }
       const seen = seenAt.get(row.jobId);
       if (seen !== undefined) o.metrics.postedToCommitSeconds.observe((Date.now() - seen - (execMs.get(row.jobId) ?? 0)) / 1000);
+      o.onResultSent?.({ jobId: row.jobId, at: Date.now(), execMs: execMs.get(row.jobId) ?? 0 });
     }
     return move(row, "committed");
   }
