@@ -1,94 +1,254 @@
 /**
- * The main job, for now: deploys Shoal on the embedded chain (Hardhat's EDR), registers three
- * storage providers and walks one job (3 replicas, quorum 2) through its whole lifecycle, printing
- * each step, its gas, and who was paid what. One provider dissents and is slashed.
+ * The main job: Shoal end to end on the embedded chain, in one command (`npm run demo`).
  *
- * Run: `npm run demo`.
+ *  1. starts a local Hardhat chain (EDR) with the FEVM actor emulator installed, served over HTTP;
+ *  2. deploys the contracts (registry, market, PDP and f05 locality adapters) as a deployment does;
+ *  3. creates three storage providers holding a real dataset piece (examples/data): two in PDP data
+ *     sets of a PDPVerifier stand-in, one in an f05 deal of its miner in the emulated market actor;
+ *  4. starts three `shoal-agent` processes, registered with the agent's own CLI;
+ *  5. submits a WASM word-frequency job over the piece through the SDK: 3 replicas, quorum 2,
+ *     locality required; then a Docker job when a Docker engine answers.
+ * It shows live progress per provider, then the result CID, the result (downloaded from a provider
+ * and verified), the gas of each step and who was paid what. Every child process is stopped on
+ * exit, including Ctrl-C.
  */
+import { type ChildProcess, spawn } from "node:child_process";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createNetServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { network } from "hardhat";
 import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
-import { formatEther, parseEther, toHex, zeroAddress, zeroHash, type Hex } from "viem";
+import Dockerode from "dockerode";
+import { type Address, createPublicClient, decodeFunctionData, formatEther, type Hex, http, parseEther, toHex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { hardhat } from "viem/chains";
+import { jobMarketAbi } from "../sdk/src/abi/jobMarket.js";
+import { fetchResult, pieceCid, submitJob, waitForResult, watchJob, type JobEvent, type SpecInput } from "../sdk/src/index.js";
 import { deployShoal } from "./lib/deploy.js";
-import { computeCommitment } from "../sdk/src/commitment.js";
+import { installFevm } from "../test/helpers/fevm.js";
+import { buildWordcountImage } from "../test/helpers/docker.js";
+import { KEYS } from "../test/helpers/localChain.js";
 
-const { viem } = await network.create();
-const publicClient = await viem.getPublicClient();
-const [admin, client, ...providers] = await viem.getWalletClients();
-const sps = providers.slice(0, 3);
-const name = (addr: string) => {
-  const i = sps.findIndex((p) => p.account.address.toLowerCase() === addr.toLowerCase());
-  return i >= 0 ? `provider ${i + 1}` : addr === client.account.address ? "client" : addr;
-};
-let totalGas = 0n;
-async function step(label: string, hash: Hex) {
-  const receipt = await publicClient.waitForTransactionReceipt({ hash });
-  totalGas += receipt.gasUsed;
-  console.log(`  ${label.padEnd(58)} gas ${receipt.gasUsed.toString().padStart(7)}`);
+const root = fileURLToPath(new URL("..", import.meta.url));
+const AGENT_BIN = join(root, "agent/bin/shoal-agent.mjs");
+const children: ChildProcess[] = [];
+let rpcServer: Server | undefined;
+let workDir: string | undefined;
+
+async function cleanup() {
+  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : undefined)));
+  rpcServer?.close();
+  if (workDir) await rm(workDir, { recursive: true, force: true });
 }
+process.once("SIGINT", () => {
+  console.log("\ninterrupted: stopping the agents");
+  void cleanup().then(() => process.exit(130));
+});
 
-console.log("Shoal demo on the embedded chain (Hardhat EDR)\n");
-const { registry, market } = await deployShoal(viem);
-console.log(`  JobMarket        ${market.address}\n  ProviderRegistry ${registry.address}\n`);
+const t0 = Date.now();
+const say = (line: string) => console.log(line);
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createNetServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
 
-for (const [i, p] of sps.entries()) {
-  await step(
-    `provider ${i + 1} registers with 10 FIL stake`,
-    await registry.write.register([`http://127.0.0.1:${7101 + i}`, { engines: 1, cpus: 4, memoryMb: 4096, gpus: 0 }], {
-      account: p.account,
-      value: parseEther("10"),
-    }),
+try {
+  // 1. The chain, with the FEVM actor emulator, served over HTTP for the agent processes.
+  const connection = await network.create();
+  const { viem } = connection;
+  rpcServer = createHttpServer(async (req, res) => {
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    const call = JSON.parse(body) as { id: number; method: string; params?: unknown[] };
+    try {
+      const result = await connection.provider.request({ method: call.method, params: call.params });
+      res.end(JSON.stringify({ jsonrpc: "2.0", id: call.id, result }));
+    } catch (error) {
+      const e = error as { code?: number; message?: string; data?: unknown };
+      res.end(JSON.stringify({ jsonrpc: "2.0", id: call.id, error: { code: e.code ?? -32603, message: e.message ?? String(error), data: e.data } }));
+    }
+  });
+  await new Promise<void>((r) => rpcServer!.listen(0, "127.0.0.1", r));
+  const rpcUrl = `http://127.0.0.1:${(rpcServer.address() as { port: number }).port}`;
+  const publicClient = createPublicClient({ chain: hardhat, transport: http(rpcUrl), pollingInterval: 100 });
+  const fevm = await installFevm(viem);
+  say(`Local chain (Hardhat EDR) at ${rpcUrl}, FEVM actor emulator installed`);
+
+  // 2. Contracts.
+  const pdp = await viem.deployContract("PDPVerifierStandIn");
+  const pdpLocality = await viem.deployContract("PdpLocality", [pdp.address]);
+  const dealLocality = await viem.deployContract("DealLocality");
+  const { registry, market } = await deployShoal(viem, { pdpLocality: pdpLocality.address, dealLocality: dealLocality.address });
+  say(`JobMarket ${market.address}, ProviderRegistry ${registry.address}`);
+
+  // 3. The dataset piece and three providers that store it.
+  const payload = new Uint8Array(await readFile(join(root, "examples/data/harbor-log.txt")));
+  const piece = pieceCid(payload);
+  say(`Dataset examples/data/harbor-log.txt (${payload.length} bytes): piece ${piece.v2}`);
+  workDir = await mkdtemp(join(tmpdir(), "shoal-demo-"));
+  const wasm = await readFile(join(root, "examples/wasm/wordfreq.wasm"));
+  const moduleCid = CID.create(1, raw.code, await sha256.digest(wasm)).toString();
+  let image: { ref: string } | undefined;
+  let dockerNote = "";
+  try {
+    const docker = new Dockerode({ socketPath: "/var/run/docker.sock" });
+    await docker.ping();
+    image = await buildWordcountImage(docker);
+  } catch {
+    dockerNote = "no Docker engine reachable: skipping the Docker job (start dockerd to include it)";
+  }
+
+  const providers = [2, 3, 4].map((i) => ({ i, address: privateKeyToAccount(KEYS[i]!).address as Address }));
+  const names = new Map(providers.map((p, n) => [p.address.toLowerCase(), `provider ${n + 1}`]));
+  const nameOf = (a: string) => names.get(a.toLowerCase()) ?? a;
+  names.set(privateKeyToAccount(KEYS[1]!).address.toLowerCase(), "client");
+  for (const [n, p] of providers.entries()) {
+    const home = join(workDir, `sp${n + 1}`);
+    await mkdir(join(home, "pieces"), { recursive: true });
+    await mkdir(join(home, "modules"), { recursive: true });
+    await writeFile(join(home, "pieces", piece.v2), payload);
+    await copyFile(join(root, "examples/wasm/wordfreq.wasm"), join(home, "modules", `${moduleCid}.wasm`));
+    let locality: Record<string, unknown>;
+    if (n < 2) {
+      await pdp.write.setDataSet([BigInt(n + 1), p.address, true]);
+      await pdp.write.setPiece([BigInt(n + 1), 0n, toHex(CID.parse(piece.v2).bytes), true]);
+      locality = { piece: piece.v2, kind: "pdp", dataSetId: n + 1, pieceId: 0 };
+    } else {
+      await fevm.addMiner(1000n + BigInt(n), { owner: p.address });
+      await fevm.addDeal(77n, { provider: 1000n + BigInt(n), pieceCid: toHex(CID.parse(piece.v1).bytes), size: BigInt(piece.paddedSize) });
+      locality = { piece: piece.v2, kind: "deal", dealId: 77 };
+    }
+    const config = {
+      chain: { rpcUrls: [rpcUrl], chainId: 31337, market: market.address, registry: registry.address, pollIntervalMs: 200 },
+      policy: { minPrice: "0.01", maxCpu: 2, maxMemoryMb: 2048, gpus: 0, maxTimeoutSec: 300, safetyMarginSec: 10 },
+      engines: { wasm: { enabled: true, moduleDir: join(home, "modules") }, docker: { enabled: image !== undefined, allowedImages: image ? ["shoal-test/busybox"] : [] } },
+      data: { pieceDir: join(home, "pieces") },
+      locality: [locality],
+      results: { dir: join(home, "results"), retentionSeconds: 3600 },
+      gateway: { host: "127.0.0.1", port: await freePort() },
+      stateDir: join(home, "state"),
+      logLevel: "warn",
+    };
+    await writeFile(join(home, "shoal-agent.json"), JSON.stringify(config, null, 2));
+    const env = { ...process.env, SHOAL_AGENT_PRIVATE_KEY: KEYS[p.i] };
+    const args = ["register", "-c", join(home, "shoal-agent.json"), "--stake", "10", ...(n === 2 ? ["--miner", String(1000 + n)] : [])];
+    const reg = spawn(process.execPath, [AGENT_BIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let regErr = "";
+    reg.stderr.on("data", (d) => (regErr += d));
+    const code = await new Promise((r) => reg.once("exit", r));
+    if (code !== 0) throw new Error(`provider ${n + 1} registration failed: ${regErr.trim()}`);
+    const child = spawn(process.execPath, [AGENT_BIN, "run", "-c", join(home, "shoal-agent.json")], { env, stdio: ["ignore", "pipe", "pipe"] });
+    children.push(child);
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    child.stderr!.on("data", (d) => (out += d));
+    for (let t = 0; t < 300 && !out.includes("running"); t++) await new Promise((r) => setTimeout(r, 50));
+    if (!out.includes("running")) throw new Error(`agent ${n + 1} did not start: ${out.trim()}`);
+    const proof = n < 2 ? `PDP data set ${n + 1}` : `f05 deal 77 of miner f0${1000 + n}`;
+    say(`${`provider ${n + 1}`.padEnd(11)} ${p.address}  stores the piece (${proof}); agent running`);
+  }
+
+  // 5. The jobs.
+  const client = await viem.getWalletClients().then((w) => w[1]!);
+  async function runJob(title: string, spec: SpecInput, quorum: number, replicas: number, read: (dir: string) => Promise<string>) {
+    const locality = spec.inputs?.some((i) => i.locality) ?? false;
+    say(`\n${title}: ${replicas} replicas, quorum ${quorum}, 0.1 FIL per replica`);
+    const { jobId, hash } = await submitJob(client, { spec, replicas, quorum, price: parseEther("0.1"), market: market.address, commitWindow: 300, revealWindow: 300 });
+    const fromBlock = (await publicClient.getTransactionReceipt({ hash })).blockNumber;
+    say(`  job ${jobId} submitted`);
+    const describe = (e: JobEvent) => {
+      switch (e.type) {
+        case "claimed": return `  ${nameOf(e.provider).padEnd(11)} claimed slot ${e.slot}${locality ? " (its locality proof checked on chain)" : ""}`;
+        case "committed": return `  ${nameOf(e.provider).padEnd(11)} committed its result (hash + seal)`;
+        case "quorum": return "  quorum reached: reveals open";
+        case "revealed": return `  ${nameOf(e.provider).padEnd(11)} revealed ${CID.decode(Buffer.from(e.resultCid.slice(2), "hex")).toString()}`;
+        case "finalized": return "  finalized: payouts owed, collateral released";
+        default: return undefined;
+      }
+    };
+    const { resultCid } = await waitForResult(publicClient, {
+      jobId, market: market.address, timeout: 90_000, pollingInterval: 100, fromBlock,
+      onProgress: (e) => {
+        const line = describe(e);
+        if (line) say(line);
+      },
+    });
+    const out = join(workDir!, `result-${jobId}`);
+    const fetched = await fetchResult(publicClient, { jobId, outDir: out, market: market.address });
+    say(`  result CID ${resultCid}`);
+    say(`  downloaded from ${fetched.gateway} and verified block by block (${fetched.files} file, ${fetched.size} bytes):`);
+    say(await read(out));
+
+    // Gas of each step, from the job's transactions.
+    const logs = (await publicClient.request({
+      method: "eth_getLogs",
+      params: [{ address: market.address, fromBlock: toHex(fromBlock), toBlock: "latest", topics: [null, toHex(jobId, { size: 32 })] }],
+    } as never)) as { transactionHash: Hex }[];
+    const seen = new Set<Hex>();
+    let total = 0n;
+    say("  gas per step:");
+    for (const log of logs) {
+      if (seen.has(log.transactionHash)) continue;
+      seen.add(log.transactionHash);
+      const [tx, receipt] = await Promise.all([publicClient.getTransaction({ hash: log.transactionHash }), publicClient.getTransactionReceipt({ hash: log.transactionHash })]);
+      const { functionName } = decodeFunctionData({ abi: jobMarketAbi, data: tx.input });
+      total += receipt.gasUsed;
+      say(`    ${functionName.padEnd(8)} ${nameOf(tx.from).padEnd(11)} ${receipt.gasUsed.toString().padStart(8)}`);
+    }
+    say(`    ${"total".padEnd(20)} ${total.toString().padStart(8)}`);
+    say("  who is owed what (pulled with withdraw):");
+    for (const p of providers) {
+      const owed = await publicClient.readContract({ address: market.address, abi: jobMarketAbi, functionName: "owed", args: [jobId, p.address] });
+      say(`    ${nameOf(p.address).padEnd(11)} ${formatEther(owed)} FIL`);
+    }
+    const refund = await publicClient.readContract({ address: market.address, abi: jobMarketAbi, functionName: "owed", args: [jobId, client.account.address] });
+    say(`    ${"client".padEnd(11)} ${formatEther(refund)} FIL refund (unused replica and its fee)`);
+  }
+
+  const top = async (dir: string) => {
+    const freq = JSON.parse(await readFile(join(dir, "wordfreq.json"), "utf8")) as { totalWords: number; words: Record<string, number> };
+    const best = Object.entries(freq.words).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 6);
+    return `    ${freq.totalWords} words; most frequent: ${best.map(([w, c]) => `${w} ${c}`).join(", ")}`;
+  };
+  await runJob(
+    "WASM job: word frequencies over the stored piece, locality required",
+    {
+      version: 1,
+      engine: { type: "wasm", module: moduleCid, args: [] },
+      inputs: [{ piece: piece.v2, mount: "/inputs/harbor-log.txt", locality: true }],
+      resources: { cpu: 1, memoryMb: 64, timeoutSec: 30 },
+    },
+    2, 3, top,
   );
+  if (image) {
+    await runJob(
+      "Docker job: the same count in a busybox container (no network, read-only root)",
+      {
+        version: 1,
+        engine: { type: "docker", image: image.ref, args: [] },
+        inputs: [{ piece: piece.v2, mount: "/inputs/harbor-log.txt", locality: false }],
+        resources: { cpu: 1, memoryMb: 64, timeoutSec: 60 },
+        deterministic: true,
+      },
+      2, 2,
+      async (dir) => `    ${(await readFile(join(dir, "wordfreq.txt"), "utf8")).split("\n").slice(0, 3).join(" | ")} …`,
+    );
+  } else {
+    say(`\n${dockerNote}`);
+  }
+  say(`\nDone in ${((Date.now() - t0) / 1000).toFixed(1)} s.`);
+} catch (error) {
+  console.error(`demo failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
 }
-
-// The job: count words of a text. Each provider "runs" it; the result is a real CIDv1 (raw, sha2-256).
-const text = "the quick brown fox jumps over the lazy dog the end";
-const counts: Record<string, number> = {};
-for (const w of text.split(/\s+/)) counts[w] = (counts[w] ?? 0) + 1;
-const output = new TextEncoder().encode(JSON.stringify(Object.fromEntries(Object.entries(counts).sort())));
-const cidOf = async (bytes: Uint8Array) => CID.create(1, raw.code, await sha256.digest(bytes));
-const good = await cidOf(output);
-const bad = await cidOf(new TextEncoder().encode("{}"));
-const spec = toHex(JSON.stringify({ v: 1, engine: { type: "wasm", entrypoint: "_start" }, outputs: { path: "/outputs" } }));
-
-const now = Number((await publicClient.getBlock()).timestamp);
-const price = parseEther("1");
-const request = {
-  spec, inputs: [], locality: false, replicas: 3, quorum: 2, token: zeroAddress, price,
-  collateral: parseEther("0.5"), deadline: now + 3600, commitWindow: 600, revealWindow: 600,
-  callback: zeroAddress, callbackGas: 0, allowlistRoot: zeroHash,
-} as const;
-const escrow = 3n * price + (3n * price * BigInt(await market.read.feeBps())) / 10_000n;
-totalGas = 0n;
-console.log(`\nJob: word count, 3 replicas, quorum 2, ${formatEther(price)} FIL per replica, escrow ${formatEther(escrow)} FIL`);
-await step("client submits the job", await market.write.submit([request], { account: client.account, value: escrow }));
-const jobId = await market.read.jobCount();
-
-for (const [i, p] of sps.entries()) {
-  await step(`provider ${i + 1} claims slot ${i} (locks 0.5 FIL collateral)`, await market.write.claim([jobId, BigInt(i), [], [], []], { account: p.account }));
-}
-const results = [good, bad, good];
-for (const i of [0, 1, 2]) {
-  const cid = toHex(results[i].bytes);
-  const { hash, seal } = computeCommitment({ jobId, provider: sps[i].account.address, resultCid: cid });
-  await step(`provider ${i + 1} commits ${i === 1 ? "a different result" : "its result"}`, await market.write.commit([jobId, BigInt(i), hash, seal], { account: sps[i].account }));
-}
-console.log(`  → quorum reached: status ${["None", "Open", "Revealing"][(await market.read.getJob([jobId])).status]}`);
-for (const i of [0, 2]) {
-  await step(`provider ${i + 1} reveals ${good.toString().slice(0, 20)}…`, await market.write.reveal([jobId, BigInt(i), toHex(good.bytes)], { account: sps[i].account }));
-}
-const job = await market.read.getJob([jobId]);
-console.log(`  → settled; result CID on chain: ${CID.decode(Buffer.from(job.resultCid.slice(2), "hex")).toString()}`);
-console.log(`  total gas, submit → settled: ${totalGas}\n`);
-
-console.log("Who is owed what (pulled with withdraw):");
-for (const who of [client, ...sps]) {
-  const owed = await market.read.owed([jobId, who.account.address]);
-  const rec = who === client ? undefined : await registry.read.provider([who.account.address]);
-  console.log(`  ${name(who.account.address).padEnd(11)} owed ${formatEther(owed).padStart(5)} FIL${rec ? `   stake ${formatEther(rec.stake)} FIL, locked ${formatEther(rec.locked)}` : ""}`);
-  if (owed > 0n) await market.write.withdraw([zeroAddress, [jobId]], { account: who.account });
-}
-console.log(`  treasury    fee  ${formatEther(await market.read.feesAccrued([zeroAddress]))} FIL; slashed to registry: ${formatEther(await registry.read.slashed())} FIL`);
-await market.write.withdrawFees([zeroAddress], { account: admin.account });
-console.log(`\nMarket balance after all withdrawals: ${formatEther(await publicClient.getBalance({ address: market.address }))} FIL`);
