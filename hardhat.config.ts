@@ -1,13 +1,15 @@
 import { createRequire } from "node:module";
-import { defineConfig } from "hardhat/config";
+import { configVariable, defineConfig } from "hardhat/config";
 import hardhatMocha from "@nomicfoundation/hardhat-mocha";
 import hardhatViem from "@nomicfoundation/hardhat-viem";
 import hardhatNetworkHelpers from "@nomicfoundation/hardhat-network-helpers";
+import hardhatIgnitionViem from "@nomicfoundation/hardhat-ignition-viem";
+import hardhatKeystore from "@nomicfoundation/hardhat-keystore";
 
 const require = createRequire(import.meta.url);
 
 export default defineConfig({
-  plugins: [hardhatMocha, hardhatViem, hardhatNetworkHelpers],
+  plugins: [hardhatMocha, hardhatViem, hardhatNetworkHelpers, hardhatIgnitionViem, hardhatKeystore],
   solidity: {
     // solc from npm (WASM build): compiles offline. `version` must equal the installed package.
     version: "0.8.30",
@@ -22,5 +24,26 @@ export default defineConfig({
   test: { mocha: { timeout: 120_000 } },
   networks: {
     default: { type: "edr-simulated", chainType: "l1", hardfork: "cancun" },
+    // Filecoin. RPC URLs and keys come from Hardhat's keystore (`npx hardhat keystore set
+    // CALIBRATION_PRIVATE_KEY`) or the environment. FEVM gas units differ from Ethereum's and change
+    // between network upgrades: gas is always estimated, with 30% headroom, never hard-coded.
+    calibration: {
+      type: "http",
+      chainType: "l1",
+      chainId: 314159,
+      url: configVariable("CALIBRATION_RPC_URL"),
+      accounts: [configVariable("CALIBRATION_PRIVATE_KEY")],
+      gas: "auto",
+      gasMultiplier: 1.3,
+    },
+    mainnet: {
+      type: "http",
+      chainType: "l1",
+      chainId: 314,
+      url: configVariable("FILECOIN_RPC_URL"),
+      accounts: [configVariable("FILECOIN_PRIVATE_KEY")],
+      gas: "auto",
+      gasMultiplier: 1.3,
+    },
   },
 });
