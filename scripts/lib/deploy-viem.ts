@@ -5,8 +5,8 @@
  */
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { type Abi, type Address, type Hex, type PublicClient, type WalletClient, parseEther, zeroAddress } from "viem";
-import type { DeployOptions } from "./deploy.js";
+import type { Abi, Address, Hex, PublicClient, WalletClient } from "viem";
+import { type DeployOptions, marketArgs, registryArgs } from "./deploy.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -29,21 +29,8 @@ export async function deployArtifact(
 
 export async function deployShoalViem(wallet: WalletClient, client: PublicClient, options: DeployOptions = {}) {
   const owner = options.owner ?? wallet.account!.address;
-  const registry = await deployArtifact(wallet, client, "contracts/registry/ProviderRegistry.sol/ProviderRegistry.json", [
-    owner,
-    options.minStake ?? parseEther("1"),
-    options.unbondingDelay ?? 7n * 24n * 3600n,
-  ]);
-  const market = await deployArtifact(wallet, client, "contracts/market/JobMarket.sol/JobMarket.json", [
-    owner,
-    registry,
-    options.pdpLocality ?? zeroAddress,
-    options.dealLocality ?? zeroAddress,
-    options.treasury ?? owner,
-    options.feeBps ?? 100,
-    options.minCollateral ?? parseEther("0.1"),
-    options.maxCallbackGas ?? 5_000_000n,
-  ]);
+  const registry = await deployArtifact(wallet, client, "contracts/registry/ProviderRegistry.sol/ProviderRegistry.json", registryArgs(owner, options));
+  const market = await deployArtifact(wallet, client, "contracts/market/JobMarket.sol/JobMarket.json", marketArgs(owner, registry, options));
   const { abi } = await artifact("contracts/registry/ProviderRegistry.sol/ProviderRegistry.json");
   const hash = await wallet.writeContract({ address: registry, abi, functionName: "setMarket", args: [market], account: wallet.account!, chain: wallet.chain });
   await client.waitForTransactionReceipt({ hash });
