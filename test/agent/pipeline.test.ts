@@ -100,4 +100,48 @@ describe("agent pipeline, three agents in process on a local chain", function ()
     for (const a of started) earned += await a.pipeline.withdrawEarnings();
     assert.equal(earned, parseEther("0.2"));
   });
+
+  it("refuses or fails hostile jobs with a specific reason, counts them, and keeps serving the next good job", async function () {
+    const [agent] = agents;
+    const client = chain.wallet(1);
+    const base = { replicas: 1, quorum: 1, price: parseEther("0.01"), market: chain.market, commitWindow: 120, revealWindow: 120 } as const;
+    const good: SpecInput = {
+      version: 1, engine: { type: "wasm", module: moduleCid, args: [] },
+      inputs: [{ piece: piece.v2, mount: "/inputs/text.txt", locality: false }], resources: { cpu: 1, memoryMb: 64, timeoutSec: 10 },
+    };
+    const other = pieceCid(new TextEncoder().encode("bytes no provider stores, long enough for a piece CID of their own ".repeat(2)));
+    const hostile: [string, Parameters<typeof submitJob>[1]["spec"], RegExp][] = [
+      ["malformed spec", new TextEncoder().encode('{"version":1, "engine": '), /bad spec/],
+      ["unknown engine", new TextEncoder().encode('{"engine":{"type":"jvm"},"version":1}'), /bad spec/],
+      ["missing input", { ...good, inputs: [{ piece: other.v2, mount: "/inputs/text.txt", locality: false }] }, /input_missing/],
+      ["module nobody has", { ...good, engine: { type: "wasm", module: "bafkreiaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", args: [] } }, /MODULE_UNAVAILABLE|bad spec/],
+      ["oversized resources", { ...good, resources: { cpu: 64, memoryMb: 64, timeoutSec: 10 } }, /resources/],
+    ];
+    const ids: bigint[] = [];
+    for (const [, spec] of hostile) {
+      ids.push((await submitJob(client, { ...base, spec: spec as never }).catch(async (error) => {
+        // A spec the SDK itself refuses is posted raw, as a hostile client would.
+        if (!(error instanceof Error)) throw error;
+        return submitJob(client, { ...base, spec: new TextEncoder().encode(JSON.stringify(spec)) });
+      })).jobId);
+    }
+    const { jobId: after } = await submitJob(client, { ...base, spec: good });
+    await waitForResult(chain.publicClient, { jobId: after, market: chain.market, timeout: 60_000, pollingInterval: 100 });
+    // Each hostile job ends refused or failed, with its reason, at the agents that looked at it
+    // (with one replica, one agent may claim it while the others wait for the slot); none settles.
+    for (const [n, [what, , reason]] of hostile.entries()) {
+      let reasons: string[] = [];
+      for (let t = 0; t < 150; t++) {
+        const rows = agents.map((a) => a.store.job(ids[n]!));
+        reasons = rows.filter((r) => r && ["refused", "failed"].includes(r.state)).map((r) => r!.reason ?? "");
+        assert.ok(rows.every((r) => r?.state !== "settled"), `${what} must not settle`);
+        if (reasons.some((r) => reason.test(r))) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(reasons.some((r) => reason.test(r)), `${what}: ${reasons.join("; ") || "no refusal yet"}`);
+    }
+    const metrics = await agent!.metrics.registry.getSingleMetricAsString("shoal_jobs_refused_total");
+    assert.match(metrics, /reason="bad_spec"/);
+    assert.match(metrics, /reason="input_missing"/);
+  });
 });
