@@ -1,0 +1,110 @@
+/**
+ * Measures what a dapp ships for Shoal: esbuild bundles (minified, tree-shaken, browser) of
+ * viem's clients alone, then viem plus the SDK's `submitJob` + `waitForResult` — imported through
+ * the SDK's index and straight from the action files — and prints raw and gzip sizes, the SDK's
+ * share, and the node: builtins and largest modules each bundle drags in.
+ *
+ *   npm run bundle-size            (node scripts/bundle-size.ts)
+ *   npm run bundle-size -- --json  (machine-readable)
+ */
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { build, type Metafile, type Plugin } from "esbuild";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+const CLIENTS = `
+import { createPublicClient, createWalletClient, http } from "viem";
+const publicClient = createPublicClient({ transport: http("http://127.0.0.1:8545") });
+const walletClient = createWalletClient({ transport: http("http://127.0.0.1:8545") });
+`;
+const USE_CLIENTS = `globalThis.shoal = { publicClient, walletClient };`;
+const USE_SDK = `globalThis.shoal = { publicClient, walletClient, submitJob, waitForResult };`;
+
+/** `"sideEffects": false` for the SDK's own files, as if package.json declared it. */
+const sdkSideEffectFree: Plugin = {
+  name: "sdk-side-effect-free",
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData === "inner" || !args.importer) return undefined;
+      const result = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: "inner" });
+      if (result.errors.length || result.external || !result.path.startsWith(`${root}sdk/`)) return undefined;
+      return { path: result.path, sideEffects: false };
+    });
+  },
+};
+
+const ENTRIES = [
+  { name: "viem (createPublicClient + createWalletClient + http)", code: `${CLIENTS}${USE_CLIENTS}` },
+  {
+    name: "viem + submitJob + waitForResult (via sdk/src/index.ts)",
+    code: `${CLIENTS}import { submitJob, waitForResult } from "./sdk/src/index.ts";\n${USE_SDK}`,
+  },
+  {
+    name: 'viem + submitJob + waitForResult (via index, "sideEffects": false)',
+    code: `${CLIENTS}import { submitJob, waitForResult } from "./sdk/src/index.ts";\n${USE_SDK}`,
+    plugins: [sdkSideEffectFree],
+  },
+  {
+    name: "viem + submitJob + waitForResult (direct action imports)",
+    code: `${CLIENTS}import { submitJob } from "./sdk/src/actions/submitJob.ts";\nimport { waitForResult } from "./sdk/src/actions/waitForResult.ts";\n${USE_SDK}`,
+  },
+] as const;
+
+type Measure = { name: string; raw: number; gzip: number; nodeBuiltins: string[]; sdkModules: number; top: [string, number][] };
+
+async function measure(entry: (typeof ENTRIES)[number]): Promise<Measure> {
+  const result = await build({
+    stdin: { contents: entry.code, resolveDir: root, loader: "ts", sourcefile: "entry.ts" },
+    bundle: true,
+    minify: true,
+    treeShaking: true,
+    platform: "browser",
+    format: "esm",
+    target: "es2022",
+    // Browsers have no node: modules; left external they show up as imports in the output.
+    external: ["node:*"],
+    write: false,
+    metafile: true,
+    logLevel: "silent",
+    plugins: "plugins" in entry ? [...entry.plugins] : [],
+  });
+  const code = result.outputFiles[0]!.contents;
+  const meta: Metafile = result.metafile;
+  const output = Object.values(meta.outputs)[0]!;
+  const nodeBuiltins = [...new Set(output.imports.filter((i) => i.external).map((i) => i.path))].sort();
+  const inputs = Object.entries(output.inputs).filter(([, v]) => v.bytesInOutput > 0);
+  const byPackage = new Map<string, number>();
+  for (const [path, { bytesInOutput }] of inputs) {
+    const pkg = path.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1] ?? (path.startsWith("sdk/") ? path.split("/").slice(0, 3).join("/") : path);
+    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + bytesInOutput);
+  }
+  return {
+    name: entry.name,
+    raw: code.byteLength,
+    gzip: gzipSync(code, { level: 9 }).byteLength,
+    nodeBuiltins,
+    sdkModules: inputs.filter(([p]) => p.startsWith("sdk/")).length,
+    top: [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 8),
+  };
+}
+
+const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+const results: Measure[] = [];
+for (const entry of ENTRIES) results.push(await measure(entry));
+
+if (process.argv.includes("--json")) {
+  console.log(JSON.stringify(results, null, 2));
+} else {
+  const [base] = results;
+  console.log("Bundle sizes (esbuild, minified, tree-shaken, platform browser, gzip -9)\n");
+  for (const r of results) {
+    const share = r === base ? "" : `   SDK share: +${kb(r.raw - base!.raw)} raw, +${kb(r.gzip - base!.gzip)} gzip`;
+    console.log(`${r.name}\n  ${kb(r.raw)} raw, ${kb(r.gzip)} gzip${share}`);
+    if (r !== base) {
+      console.log(`  SDK modules: ${r.sdkModules}; node: builtins imported: ${r.nodeBuiltins.join(", ") || "none"}`);
+      console.log(`  largest: ${r.top.map(([p, n]) => `${p} ${kb(n)}`).join(", ")}`);
+    }
+    console.log();
+  }
+}

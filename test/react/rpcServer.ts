@@ -1,0 +1,43 @@
+import { createServer } from "node:http";
+
+type Eip1193 = { request(args: { method: string; params?: unknown }): Promise<unknown> };
+type RpcRequest = { id?: number | string | null; method: string; params?: unknown };
+
+/**
+ * Serves an in-process EIP-1193 provider (a Hardhat EDR connection's `provider`) as JSON-RPC over
+ * HTTP on 127.0.0.1, so HTTP-only clients (wagmi's `http` transport and mock connector, ethers'
+ * JsonRpcProvider) talk to the same chain as the test's viem clients. Batches are answered in order.
+ */
+export async function serveRpc(provider: Eip1193): Promise<{ url: string; close: () => Promise<void> }> {
+  const answer = async ({ id = null, method, params }: RpcRequest) => {
+    try {
+      return { jsonrpc: "2.0", id, result: (await provider.request({ method, params })) ?? null };
+    } catch (error) {
+      const e = error as { code?: number; message?: string; data?: unknown };
+      return { jsonrpc: "2.0", id, error: { code: e.code ?? -32603, message: e.message ?? String(error), data: e.data } };
+    }
+  };
+  const server = createServer(async (req, res) => {
+    const cors = { "access-control-allow-origin": "*", "access-control-allow-headers": "content-type" };
+    if (req.method === "OPTIONS") return void res.writeHead(204, cors).end();
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    let body: RpcRequest | RpcRequest[];
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    } catch {
+      return void res.writeHead(400, cors).end();
+    }
+    const reply = Array.isArray(body) ? await Promise.all(body.map(answer)) : await answer(body);
+    res.writeHead(200, { ...cors, "content-type": "application/json" }).end(JSON.stringify(reply));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
