@@ -37,11 +37,11 @@ const sdkSideEffectFree: Plugin = {
 const ENTRIES = [
   { name: "viem (createPublicClient + createWalletClient + http)", code: `${CLIENTS}${USE_CLIENTS}` },
   {
-    name: "viem + submitJob + waitForResult (via sdk/src/index.ts)",
+    name: "viem + submitJob + waitForResult (via sdk/src/index.ts, package.json as it is)",
     code: `${CLIENTS}import { submitJob, waitForResult } from "./sdk/src/index.ts";\n${USE_SDK}`,
   },
   {
-    name: 'viem + submitJob + waitForResult (via index, "sideEffects": false)',
+    name: 'viem + submitJob + waitForResult (via index, "sideEffects": false forced on sdk/)',
     code: `${CLIENTS}import { submitJob, waitForResult } from "./sdk/src/index.ts";\n${USE_SDK}`,
     plugins: [sdkSideEffectFree],
   },

@@ -54,7 +54,7 @@ export function getJobResultQueryOptions<selectData = GetJobResultData>(
     ...parameters.query,
     enabled: Boolean(parameters.jobId !== undefined && (parameters.query?.enabled ?? true)),
     queryKey: getJobResultQueryKey(parameters),
-    queryFn: async ({ queryKey: [, , { chainId, market, jobId }] }) => {
+    queryFn: async ({ queryKey: [, , { chainId, market, jobId }], signal }) => {
       if (jobId === undefined) throw new Error("jobId is required");
       const client = clientOf(config, chainId);
       return waitForResult(client, {
@@ -62,6 +62,7 @@ export function getJobResultQueryOptions<selectData = GetJobResultData>(
         market,
         pollingInterval: parameters.pollingInterval,
         onProgress: parameters.onProgress,
+        signal,
       });
     },
   };

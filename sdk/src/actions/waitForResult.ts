@@ -22,6 +22,8 @@ export type WaitForResultParameters = {
   pollingInterval?: number | undefined;
   /** First block to read events from (e.g. the submit receipt's block; default: the deployment block). */
   fromBlock?: bigint | undefined;
+  /** Stops waiting (rejecting with the signal's reason) when aborted, e.g. when a component unmounts. */
+  signal?: AbortSignal | undefined;
   market?: Address | undefined;
 };
 export type WaitForResultReturnType = { resultCid: string; resultCidBytes: Hex; job: GetJobReturnType };
@@ -67,6 +69,8 @@ export function waitForResult(client: Client, parameters: WaitForResultParameter
       if (event.type === "finalized" || event.type === "expired" || event.type === "cancelled") void check().catch(fail);
     };
     const fail = (error: unknown) => finish(() => reject(error));
+    if (parameters.signal?.aborted) return fail(parameters.signal.reason);
+    parameters.signal?.addEventListener("abort", () => fail(parameters.signal!.reason), { once: true });
     if (parameters.timeout !== undefined) {
       const timeout = parameters.timeout;
       timer = setTimeout(() => {
