@@ -8,16 +8,25 @@ import hardhatKeystore from "@nomicfoundation/hardhat-keystore";
 
 const require = createRequire(import.meta.url);
 
+const SOLC = {
+  version: "0.8.30",
+  path: require.resolve("solc/soljson.js"),
+  settings: {
+    optimizer: { enabled: true, runs: 1_000 },
+    viaIR: true,
+    evmVersion: "cancun",
+  },
+};
+
 export default defineConfig({
   plugins: [hardhatMocha, hardhatViem, hardhatNetworkHelpers, hardhatIgnitionViem, hardhatKeystore],
+  // solc from npm (WASM build): compiles offline. `version` must equal the installed package.
+  // One compiler setup for every build profile: `production` (used by Ignition deployments) must
+  // produce the same bytecode the tests and the gas report measured.
   solidity: {
-    // solc from npm (WASM build): compiles offline. `version` must equal the installed package.
-    version: "0.8.30",
-    path: require.resolve("solc/soljson.js"),
-    settings: {
-      optimizer: { enabled: true, runs: 1_000 },
-      viaIR: true,
-      evmVersion: "cancun",
+    profiles: {
+      default: SOLC,
+      production: SOLC,
     },
   },
   paths: { tests: { mocha: "test" } },
