@@ -15,10 +15,10 @@ export async function recover(o: { store: Store; logger: Logger; workDir: string
   for (const state of JOB_STATES) counts[state] = o.store.jobsIn([state]).length;
   await rm(join(o.workDir, "jobs"), { recursive: true, force: true });
   for (const executor of o.executors.values()) {
-    const cleaner = (executor as Executor & { removeOrphans?: () => Promise<number> }).removeOrphans;
+    const cleaner = (executor as Executor & { removeOrphans?: () => Promise<unknown[]> }).removeOrphans;
     if (cleaner) {
-      const removed = await cleaner.call(executor).catch(() => 0);
-      if (removed) o.logger.warn({ removed }, "removed containers left by a previous run");
+      const removed = await cleaner.call(executor).catch(() => []);
+      if (removed.length) o.logger.warn({ removed }, "removed containers left by a previous run");
     }
   }
   o.logger.info({ cursor: o.store.cursor()?.toString() ?? null, jobs: counts }, "recovered state");

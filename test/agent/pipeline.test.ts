@@ -114,7 +114,7 @@ describe("agent pipeline, three agents in process on a local chain", function ()
       ["malformed spec", new TextEncoder().encode('{"version":1, "engine": '), /bad spec/],
       ["unknown engine", new TextEncoder().encode('{"engine":{"type":"jvm"},"version":1}'), /bad spec/],
       ["missing input", { ...good, inputs: [{ piece: other.v2, mount: "/inputs/text.txt", locality: false }] }, /input_missing/],
-      ["module nobody has", { ...good, engine: { type: "wasm", module: "bafkreiaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", args: [] } }, /MODULE_UNAVAILABLE|bad spec/],
+      ["module nobody has", { ...good, engine: { type: "wasm", module: "bafkreiaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", args: [] } }, /module_unavailable/],
       ["oversized resources", { ...good, resources: { cpu: 64, memoryMb: 64, timeoutSec: 10 } }, /resources/],
     ];
     const ids: bigint[] = [];
@@ -143,5 +143,6 @@ describe("agent pipeline, three agents in process on a local chain", function ()
     const metrics = await agent!.metrics.registry.getSingleMetricAsString("shoal_jobs_refused_total");
     assert.match(metrics, /reason="bad_spec"/);
     assert.match(metrics, /reason="input_missing"/);
+    assert.match(metrics, /reason="module_unavailable"/);
   });
 });

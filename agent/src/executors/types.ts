@@ -75,6 +75,12 @@ export interface Executor {
   isAvailable(): Promise<boolean>;
   /** Throws ExecutionError("INVALID_SPEC" | "NOT_ALLOWED") when this backend will not run `spec`. */
   validate(spec: Spec): void;
+  /**
+   * Whether the job's module or image can be had here (WASM: in the store or at its sources, with
+   * the right CID; Docker: in the local engine by digest). Checked before claiming, so a provider
+   * does not lock collateral for a job it cannot run.
+   */
+  hasModule?(spec: Spec): Promise<boolean>;
   /** Runs one job; resolves only on exit 0 within limits, else throws ExecutionError. */
   run(request: ExecutionRequest): Promise<ExecutionResult>;
 }

@@ -59,6 +59,10 @@ export async function decide(job: JobFacts, config: PolicyConfig, env: PolicyEnv
   } catch (error) {
     return refuse("not_allowed", error instanceof Error ? error.message : String(error));
   }
+  if (executor.hasModule && !(await executor.hasModule(spec))) {
+    const name = spec.engine.type === "wasm" ? spec.engine.module : spec.engine.image;
+    return refuse("module_unavailable", `${spec.engine.type} ${name} is not available here`);
+  }
   const r = spec.resources;
   if (r.cpu > config.maxCpu) return refuse("resources", `asks ${r.cpu} CPUs, limit ${config.maxCpu}`);
   if (r.memoryMb > config.maxMemoryMb) return refuse("resources", `asks ${r.memoryMb} MB, limit ${config.maxMemoryMb}`);

@@ -255,6 +255,17 @@ export class DockerExecutor implements Executor {
   }
 
   /** Removes this agent's job containers left by a crash (call at startup). Returns their IDs. */
+  /** Whether the pinned image is in the local engine (pulled first when pulling is on). */
+  async hasModule(spec: Spec): Promise<boolean> {
+    if (spec.engine.type !== "docker") return false;
+    try {
+      await this.resolveImage(parseImageRef(spec.engine.image));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async removeOrphans(): Promise<string[]> {
     return removeOrphans(this.docker, { agent: this.agent, logger: this.logger });
   }

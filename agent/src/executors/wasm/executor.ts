@@ -173,6 +173,16 @@ export class WasmExecutor implements Executor {
     return this.#options.maxOutputEntries ?? 100_000;
   }
 
+  /** Whether the module can be loaded and matches its CID (see {@link Executor.hasModule}). */
+  async hasModule(spec: Spec): Promise<boolean> {
+    try {
+      await this.#loadModule(spec);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async #loadModule(spec: Spec): Promise<Uint8Array> {
     let bytes: Uint8Array;
     try {
