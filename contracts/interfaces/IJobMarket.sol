@@ -221,7 +221,7 @@ interface IJobMarket {
 
     /// @notice Claims `slot`: the next free one, or a silent claimant's whose commit window passed.
     /// @param jobId The job.
-    /// @param slot The slot index.
+    /// @param slot The slot index, or `type(uint256).max` for the next free slot (see SlotClaimed for which).
     /// @param inputs The job's inputs (only for locality jobs; must equal the posted ones).
     /// @param proofs One proof per input (only for locality jobs).
     /// @param allowProof Merkle proof of the caller in the job's allowlist (only if it has one).

@@ -79,6 +79,9 @@ contract JobMarket is IJobMarket, Ownable2Step, ReentrancyGuardTransient {
     uint8 private constant CODEC_SHIFT = 5;
     uint8 private constant CODEC_MASK = 0x60;
 
+    /// @notice Pass as `slot` to {claim} to take whichever slot is next free when the claim executes,
+    /// so providers that see a job in the same block do not collide on one index.
+    uint256 public constant NEXT_FREE_SLOT = type(uint256).max;
     /// @notice Most slots a job can have (bounds every loop over slots).
     uint256 public constant MAX_REPLICAS = 16;
     /// @notice Most input pieces a job can have.
@@ -230,6 +233,7 @@ contract JobMarket is IJobMarket, Ownable2Step, ReentrancyGuardTransient {
         if (block.timestamp >= terms.deadline) revert JobDeadlinePassed(jobId, terms.deadline);
 
         address previous;
+        if (slot == NEXT_FREE_SLOT) slot = job.claimed;
         if (slot == job.claimed && slot < terms.replicas) {
             // unchecked: claimed < replicas <= 16.
             unchecked {

@@ -89,3 +89,29 @@ describe("JobMarket lifecycle", function () {
     assert.equal(await s.market.read.owed([jobId, s.providers[0].account.address]), r.price);
   });
 });
+
+describe("JobMarket claims in one block", function () {
+  it("gives each of several same-block claims for the next free slot its own slot", async function () {
+    const s = await setup({ providerCount: 3 });
+    const jobId = await s.submit(await s.request({ replicas: 3, quorum: 2 }));
+    const NEXT = await s.market.read.NEXT_FREE_SLOT();
+    const testClient = await s.viem.getTestClient();
+    await testClient.setAutomine(false);
+    const hashes = [];
+    for (const p of s.providers) {
+      hashes.push(await s.market.write.claim([jobId, NEXT, [], [], []], { account: p.account, gas: 300_000n }));
+    }
+    await testClient.mine({ blocks: 1 });
+    await testClient.setAutomine(true);
+    const receipts = await Promise.all(hashes.map((hash) => s.publicClient.waitForTransactionReceipt({ hash })));
+    assert.equal(new Set(receipts.map((r) => r.blockNumber)).size, 1, "all in one block");
+    assert.ok(receipts.every((r) => r.status === "success"));
+    const slots = await Promise.all([0, 1, 2].map((i) => s.market.read.getSlot([jobId, BigInt(i)])));
+    assert.deepEqual(
+      slots.map((x) => x.provider.toLowerCase()).sort(),
+      s.providers.map((p) => p.account.address.toLowerCase()).sort(),
+    );
+    // A fourth claim for the next free slot finds none.
+    await assert.rejects(s.market.write.claim([jobId, NEXT, [], [], []], { account: s.outsider.account }), /SlotUnavailable/);
+  });
+});

@@ -21,6 +21,7 @@ import {
   type WalletClient,
   BaseError,
   ContractFunctionRevertedError,
+  parseEventLogs,
   zeroAddress,
 } from "viem";
 import { estimateContractGas, getTransactionReceipt, readContract, simulateContract, waitForTransactionReceipt, writeContract } from "viem/actions";
@@ -88,6 +89,7 @@ type PostedRequest = {
   allowlistRoot: Hex;
 };
 
+const NEXT_FREE_SLOT = 2n ** 256n - 1n;
 const STATUS = ["None", "Open", "Revealing", "Settled", "Expired", "Cancelled", "Failed"] as const;
 
 /** A step's outcome that is not a transition: try again later. */
@@ -219,15 +221,20 @@ export function createPipeline(o: PipelineOptions) {
         })
       : [];
     const inputs = req.locality ? req.inputs.map((i) => ({ root: i.root, paddedSize: BigInt(i.paddedSize) })) : [];
+    // A new slot is claimed as "next free", so agents that see the job in the same block do not
+    // collide on one index; the slot taken is read back from the SlotClaimed event.
+    const asked = slot === job.claimed ? NEXT_FREE_SLOT : BigInt(slot);
+    let receipt;
     try {
-      await send(row, "claim", "claim", [row.jobId, BigInt(slot), inputs, proofs, []]);
+      receipt = await send(row, "claim", "claim", [row.jobId, asked, inputs, proofs, []]);
     } catch (error) {
       const name = revertName(error);
       if (name === "SlotUnavailable" || name === "AlreadyClaimed") throw new Later(`claim raced (${name})`);
       if (name === "JobNotInStatus" || name === "JobDeadlinePassed") return move(row, "abandoned", { reason: name });
       throw error;
     }
-    return move(row, "claimed", { slot });
+    const [claimedEvent] = parseEventLogs({ abi: jobMarketAbi, eventName: "SlotClaimed", logs: receipt.logs });
+    return move(row, "claimed", { slot: claimedEvent ? Number(claimedEvent.args.slot) : slot });
   }
 
   async function prepareInputs(row: JobRow) {

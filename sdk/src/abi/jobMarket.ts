@@ -1256,6 +1256,19 @@ export const jobMarketAbi = [
   },
   {
     "inputs": [],
+    "name": "NEXT_FREE_SLOT",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "acceptOwnership",
     "outputs": [],
     "stateMutability": "nonpayable",
