@@ -13,17 +13,15 @@ export { cancelJob, type CancelJobErrorType, type CancelJobParameters, type Canc
 export { withdraw, type WithdrawErrorType, type WithdrawParameters, type WithdrawReturnType } from "./actions/withdraw.js";
 export { getOwedJobs, type GetOwedJobsParameters, type GetOwedJobsReturnType } from "./actions/getOwedJobs.js";
 export { fetchResult, type FetchResultErrorType, type FetchResultParameters, type FetchResultReturnType } from "./actions/fetchResult.js";
-export {
-  addStake,
-  bindMiner,
-  type Capabilities,
-  claimSlot,
-  commitResult,
-  expireJob,
-  finalizeJob,
-  registerProvider,
-  revealResult,
-} from "./actions/provider.js";
+export { addStake } from "./actions/addStake.js";
+export { bindMiner } from "./actions/bindMiner.js";
+export { claimSlot } from "./actions/claimSlot.js";
+export { commitResult } from "./actions/commitResult.js";
+export { expireJob } from "./actions/expireJob.js";
+export { finalizeJob } from "./actions/finalizeJob.js";
+export { registerProvider } from "./actions/registerProvider.js";
+export { revealResult } from "./actions/revealResult.js";
+export type { Capabilities } from "./actions/providerTypes.js";
 
 export * from "./spec/index.js";
 export * from "./result/index.js";
