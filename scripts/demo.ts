@@ -14,8 +14,6 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer as createHttpServer, type Server } from "node:http";
-import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,17 +31,18 @@ import { deployShoal } from "./lib/deploy.js";
 import { installFevm } from "../test/helpers/fevm.js";
 import { buildWordcountImage } from "../test/helpers/docker.js";
 import { KEYS } from "../test/helpers/localChain.js";
+import { freePort, serveRpc } from "../test/helpers/net.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const AGENT_BIN = join(root, "agent/bin/shoal-agent.mjs");
 const children: ChildProcess[] = [];
-let rpcServer: Server | undefined;
+let rpcServer: { url: string; close: () => Promise<void> } | undefined;
 let workDir: string | undefined;
 
 async function cleanup() {
   for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
   await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : undefined)));
-  rpcServer?.close();
+  await rpcServer?.close();
   if (workDir) await rm(workDir, { recursive: true, force: true });
 }
 process.once("SIGINT", () => {
@@ -53,32 +52,12 @@ process.once("SIGINT", () => {
 
 const t0 = Date.now();
 const say = (line: string) => console.log(line);
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createNetServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-
 try {
   // 1. The chain, with the FEVM actor emulator, served over HTTP for the agent processes.
   const connection = await network.create();
   const { viem } = connection;
-  rpcServer = createHttpServer(async (req, res) => {
-    let body = "";
-    for await (const chunk of req) body += chunk;
-    const call = JSON.parse(body) as { id: number; method: string; params?: unknown[] };
-    try {
-      const result = await connection.provider.request({ method: call.method, params: call.params });
-      res.end(JSON.stringify({ jsonrpc: "2.0", id: call.id, result }));
-    } catch (error) {
-      const e = error as { code?: number; message?: string; data?: unknown };
-      res.end(JSON.stringify({ jsonrpc: "2.0", id: call.id, error: { code: e.code ?? -32603, message: e.message ?? String(error), data: e.data } }));
-    }
-  });
-  await new Promise<void>((r) => rpcServer!.listen(0, "127.0.0.1", r));
-  const rpcUrl = `http://127.0.0.1:${(rpcServer.address() as { port: number }).port}`;
+  rpcServer = await serveRpc(connection.provider);
+  const rpcUrl = rpcServer.url;
   const publicClient = createPublicClient({ chain: hardhat, transport: http(rpcUrl), pollingInterval: 100 });
   const fevm = await installFevm(viem);
   say(`Local chain (Hardhat EDR) at ${rpcUrl}, FEVM actor emulator installed`);

@@ -8,7 +8,6 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,21 +23,12 @@ import {
 import { artifact, deployArtifact, deployShoalViem } from "../../scripts/lib/deploy-viem.js";
 import { buildWordcountImage, ensureDockerEngine } from "../helpers/docker.js";
 import { KEYS, startLocalChain } from "../helpers/localChain.js";
+import { freePort } from "../helpers/net.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const AGENT_BIN = join(root, "agent/bin/shoal-agent.mjs");
 const TEXT = "compute over data on filecoin\nthe data stays where it is stored\n".repeat(30);
 const PROVIDERS = [2, 3, 4];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

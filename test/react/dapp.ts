@@ -5,7 +5,7 @@ import { hardhat } from "viem/chains";
 import { claimSlot, commitResult, revealResult } from "../../sdk/src/index.js";
 import { setup, type Shoal } from "../helpers/shoal.js";
 import { renderHook } from "./render.js";
-import { serveRpc } from "./rpcServer.js";
+import { serveRpc } from "../helpers/net.js";
 
 /**
  * A dapp on a fresh chain: Shoal deployed, the chain served over HTTP, and a wagmi config for it

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Contract, type EventLog, getAddress, Interface, JsonRpcProvider, type Log, parseEther, ZeroAddress, ZeroHash } from "ethers";
 import { encodeSpec, jobMarketAbi, providerRegistryAbi, type SpecInput } from "../../sdk/src/index.js";
 import { setup } from "../helpers/shoal.js";
-import { serveRpc } from "../react/rpcServer.js";
+import { serveRpc } from "../helpers/net.js";
 
 const SPEC: SpecInput = {
   version: 1,

@@ -24,7 +24,7 @@ import {
   parseEventLogs,
   zeroAddress,
 } from "viem";
-import { estimateContractGas, getTransactionReceipt, readContract, simulateContract, waitForTransactionReceipt, writeContract } from "viem/actions";
+import { estimateContractGas, readContract, simulateContract, waitForTransactionReceipt, writeContract } from "viem/actions";
 import { jobMarketAbi } from "../../../sdk/src/abi/jobMarket.js";
 import { providerRegistryAbi } from "../../../sdk/src/abi/providerRegistry.js";
 import { computeCommitment } from "../../../sdk/src/commitment.js";
@@ -91,6 +91,16 @@ type PostedRequest = {
 
 const NEXT_FREE_SLOT = 2n ** 256n - 1n;
 const STATUS = ["None", "Open", "Revealing", "Settled", "Expired", "Cancelled", "Failed"] as const;
+
+/**
+ * Least gas for a transaction that may settle the job: the callback's exact limit, what EIP-150
+ * keeps back (1/64), and room for settlement itself. 0 (estimate only) without a callback.
+ */
+function settlingGas(req: PostedRequest): bigint {
+  if (req.callbackGas === 0) return 0n;
+  const limit = BigInt(req.callbackGas);
+  return limit + limit / 63n + 400_000n;
+}
 
 /** A step's outcome that is not a transition: try again later. */
 class Later extends Error {}
@@ -315,7 +325,7 @@ export function createPipeline(o: PipelineOptions) {
     }
     if (status !== "Revealing" && !direct) return move(row, "lost", { reason: `job ${status} before our reveal` });
     // The quorum-th reveal settles and runs the callback: honour its gas limit.
-    const minGas = req.callbackGas > 0 ? BigInt(req.callbackGas) + BigInt(req.callbackGas) / 63n + 400_000n : 0n;
+    const minGas = settlingGas(req);
     try {
       await send(row, "reveal", "reveal", [row.jobId, BigInt(slot), row.resultCid as Hex], minGas);
     } catch (error) {
@@ -334,7 +344,7 @@ export function createPipeline(o: PipelineOptions) {
     if (status === "Revealing") {
       if ((await now()) < job.consensusAt + job.revealWindow) throw new Later("waiting for the other reveals");
       const req = request(row);
-      const minGas = req.callbackGas > 0 ? BigInt(req.callbackGas) + BigInt(req.callbackGas) / 63n + 400_000n : 0n;
+      const minGas = settlingGas(req);
       await send(row, "finalize", "finalize", [row.jobId], minGas);
       return move(row, "settled");
     }
@@ -444,8 +454,6 @@ export function createPipeline(o: PipelineOptions) {
     },
     /** Jobs in progress (for status and health). */
     inFlight: () => busy.size,
-    /** Exposed for tests. */
-    _getTransactionReceipt: (hash: Hex) => getTransactionReceipt(o.publicClient, { hash }),
   };
 }
 export type Pipeline = ReturnType<typeof createPipeline>;

@@ -1,8 +1,9 @@
-import { type Address, type Client, zeroAddress } from "viem";
-import { getContractEvents, readContract } from "viem/actions";
+import { type Address, type Client, parseEventLogs, zeroAddress } from "viem";
+import { readContract } from "viem/actions";
 import { jobMarketAbi } from "../abi/jobMarket.js";
 import { deployments } from "../deployments.js";
 import { resolveMarket } from "../internal/contracts.js";
+import { getLogsChunked } from "../internal/logs.js";
 
 export type GetOwedJobsParameters = {
   account: Address;
@@ -25,10 +26,11 @@ export async function getOwedJobs(client: Client, parameters: GetOwedJobsParamet
   const market = resolveMarket(client, parameters.market);
   const fromBlock = parameters.fromBlock ?? deployments[client.chain?.id ?? -1]?.fromBlock ?? 0n;
   const token = (parameters.token ?? zeroAddress).toLowerCase();
+  // Terminal events of every job, read in bounded ranges (FEVM endpoints cap eth_getLogs).
+  const logs = await getLogsChunked(client, { address: market, fromBlock });
   const ids = new Set<bigint>();
-  for (const eventName of ["JobFinalized", "JobExpired", "JobCancelled"] as const) {
-    const logs = await getContractEvents(client, { address: market, abi: jobMarketAbi, eventName, fromBlock });
-    for (const log of logs) ids.add((log.args as { jobId: bigint }).jobId);
+  for (const log of parseEventLogs({ abi: jobMarketAbi, logs, eventName: ["JobFinalized", "JobExpired", "JobCancelled"] })) {
+    ids.add(log.args.jobId);
   }
   const owed: GetOwedJobsReturnType = [];
   for (const jobId of [...ids].sort((a, b) => (a < b ? -1 : 1))) {

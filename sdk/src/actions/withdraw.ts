@@ -30,13 +30,17 @@ export async function withdraw(client: Client, parameters: WithdrawParameters = 
   const token = parameters.token ?? zeroAddress;
   const account = parameters.account ?? client.account;
   const address = typeof account === "string" ? account : account!.address;
-  const jobIds =
-    parameters.jobIds ??
-    (await getOwedJobs(client, { account: address, market, token })).map((j) => j.jobId);
-  let amount = 0n;
-  for (const jobId of jobIds) {
-    amount += await readContract(client, { address: market, abi: jobMarketAbi, functionName: "owed", args: [jobId, address] });
-  }
+  // Without job IDs, the owed amounts come with the jobs found; read them only for listed IDs.
+  const owed = parameters.jobIds
+    ? await Promise.all(
+        parameters.jobIds.map(async (jobId) => ({
+          jobId,
+          amount: await readContract(client, { address: market, abi: jobMarketAbi, functionName: "owed", args: [jobId, address] }),
+        })),
+      )
+    : await getOwedJobs(client, { account: address, market, token });
+  const jobIds = parameters.jobIds ?? owed.map((j) => j.jobId);
+  const amount = owed.reduce((sum, j) => sum + j.amount, 0n);
   if (amount === 0n) return { hash: undefined, amount, jobIds };
   const receipt = await writeAndWait(client, {
     address: market,

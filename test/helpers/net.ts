@@ -1,4 +1,5 @@
 import { createServer } from "node:http";
+import { createServer as createNetServer } from "node:net";
 
 type Eip1193 = { request(args: { method: string; params?: unknown }): Promise<unknown> };
 type RpcRequest = { id?: number | string | null; method: string; params?: unknown };
@@ -40,4 +41,14 @@ export async function serveRpc(provider: Eip1193): Promise<{ url: string; close:
       server.close(() => resolve());
     }),
   };
+}
+
+/** A TCP port free on 127.0.0.1 right now (for servers whose URL must be known before they start). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createNetServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }
