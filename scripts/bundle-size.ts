@@ -1,7 +1,7 @@
 /**
  * Measures what a dapp ships for Shoal: esbuild bundles (minified, tree-shaken, browser) of
  * viem's clients alone, then viem plus the SDK's `submitJob` + `waitForResult` — imported through
- * the SDK's index and straight from the action files — and prints raw and gzip sizes, the SDK's
+ * the built @shoal/sdk package (its exports map and "sideEffects": false) — and prints raw and gzip sizes, the SDK's
  * share, and the node: builtins and largest modules each bundle drags in.
  *
  *   npm run bundle-size            (node scripts/bundle-size.ts)
@@ -9,7 +9,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { build, type Metafile, type Plugin } from "esbuild";
+import { build, type Metafile } from "esbuild";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -21,33 +21,11 @@ const walletClient = createWalletClient({ transport: http("http://127.0.0.1:8545
 const USE_CLIENTS = `globalThis.shoal = { publicClient, walletClient };`;
 const USE_SDK = `globalThis.shoal = { publicClient, walletClient, submitJob, waitForResult };`;
 
-/** `"sideEffects": false` for the SDK's own files, as if package.json declared it. */
-const sdkSideEffectFree: Plugin = {
-  name: "sdk-side-effect-free",
-  setup(b) {
-    b.onResolve({ filter: /.*/ }, async (args) => {
-      if (args.pluginData === "inner" || !args.importer) return undefined;
-      const result = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: "inner" });
-      if (result.errors.length || result.external || !result.path.startsWith(`${root}sdk/`)) return undefined;
-      return { path: result.path, sideEffects: false };
-    });
-  },
-};
-
 const ENTRIES = [
   { name: "viem (createPublicClient + createWalletClient + http)", code: `${CLIENTS}${USE_CLIENTS}` },
   {
-    name: "viem + submitJob + waitForResult (via sdk/src/index.ts, package.json as it is)",
-    code: `${CLIENTS}import { submitJob, waitForResult } from "./sdk/src/index.ts";\n${USE_SDK}`,
-  },
-  {
-    name: 'viem + submitJob + waitForResult (via index, "sideEffects": false forced on sdk/)',
-    code: `${CLIENTS}import { submitJob, waitForResult } from "./sdk/src/index.ts";\n${USE_SDK}`,
-    plugins: [sdkSideEffectFree],
-  },
-  {
-    name: "viem + submitJob + waitForResult (direct action imports)",
-    code: `${CLIENTS}import { submitJob } from "./sdk/src/actions/submitJob.ts";\nimport { waitForResult } from "./sdk/src/actions/waitForResult.ts";\n${USE_SDK}`,
+    name: "viem + submitJob + waitForResult (from @shoal/sdk, the built package)",
+    code: `${CLIENTS}import { submitJob, waitForResult } from "@shoal/sdk";\n${USE_SDK}`,
   },
 ] as const;
 
@@ -67,7 +45,6 @@ async function measure(entry: (typeof ENTRIES)[number]): Promise<Measure> {
     write: false,
     metafile: true,
     logLevel: "silent",
-    plugins: "plugins" in entry ? [...entry.plugins] : [],
   });
   const code = result.outputFiles[0]!.contents;
   const meta: Metafile = result.metafile;
@@ -76,7 +53,7 @@ async function measure(entry: (typeof ENTRIES)[number]): Promise<Measure> {
   const inputs = Object.entries(output.inputs).filter(([, v]) => v.bytesInOutput > 0);
   const byPackage = new Map<string, number>();
   for (const [path, { bytesInOutput }] of inputs) {
-    const pkg = path.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1] ?? (path.startsWith("sdk/") ? path.split("/").slice(0, 3).join("/") : path);
+    const pkg = path.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1] ?? (path.startsWith("sdk/") ? path.split("/").slice(0, 4).join("/") : path);
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + bytesInOutput);
   }
   return {

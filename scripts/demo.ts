@@ -26,7 +26,8 @@ import { type Address, createPublicClient, decodeFunctionData, formatEther, type
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { jobMarketAbi } from "../sdk/src/abi/jobMarket.js";
-import { fetchResult, pieceCid, submitJob, waitForResult, watchJob, type JobEvent, type SpecInput } from "../sdk/src/index.js";
+import { pieceCid, submitJob, waitForResult, watchJob, type JobEvent, type SpecInput } from "../sdk/src/index.js";
+import { fetchResult } from "../sdk/src/node.js";
 import { deployShoal } from "./lib/deploy.js";
 import { installFevm } from "../test/helpers/fevm.js";
 import { buildWordcountImage } from "../test/helpers/docker.js";

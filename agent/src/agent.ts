@@ -17,21 +17,22 @@ import {
   type Hex,
   http,
   type PublicClient,
+  type WalletClient,
 } from "viem";
 import { nonceManager, privateKeyToAccount } from "viem/accounts";
 import { filecoin, filecoinCalibration, hardhat } from "viem/chains";
-import { deployments } from "../../sdk/src/deployments.js";
-import { toPieceRef } from "../../sdk/src/piece/toPieceRef.js";
+import { deployments, toPieceRef } from "@shoal/sdk";
+import { decryptKeystore } from "@shoal/sdk/node";
 import { encodeAbiParameters } from "viem";
 import { runSync } from "./chain/sync.js";
 import type { AgentConfig } from "./config/config.js";
-import { createLogger, createMetrics, type Logger } from "./context.js";
+import { createLogger, createMetrics, type Logger, type Metrics } from "./context.js";
 import { createInputResolver, ipfsHttp, pieceDirectory, pieceHttp, type InputSource } from "./data/index.js";
 import type { Executor } from "./executors/types.js";
-import { createGateway } from "./gateway/index.js";
-import { createPipeline, type LocalityProofConfig } from "./pipeline/pipeline.js";
+import { createGateway, type Gateway } from "./gateway/index.js";
+import { createPipeline, type LocalityProofConfig, type Pipeline } from "./pipeline/pipeline.js";
 import { createResultStore } from "./results/index.js";
-import { openStore } from "./store/store.js";
+import { openStore, type Store } from "./store/store.js";
 import { recover } from "./startup.js";
 
 export type AgentDeps = {
@@ -55,10 +56,8 @@ export async function loadAccount(config: AgentConfig, env: NodeJS.ProcessEnv = 
   if (config.keys.keystore) {
     const password = env[config.keys.passwordEnv];
     if (!password) throw new Error(`keystore ${config.keys.keystore} needs its password in $${config.keys.passwordEnv}`);
-    const { readFile } = await import("node:fs/promises");
-    const { Wallet } = await import("ethers");
-    const wallet = await Wallet.fromEncryptedJson(await readFile(config.keys.keystore, "utf8"), password);
-    return privateKeyToAccount(wallet.privateKey as Hex, { nonceManager });
+    const key = await decryptKeystore({ json: await readFile(config.keys.keystore, "utf8"), password });
+    return privateKeyToAccount(key, { nonceManager });
   }
   const key = env[config.keys.privateKeyEnv];
   if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
@@ -67,11 +66,14 @@ export async function loadAccount(config: AgentConfig, env: NodeJS.ProcessEnv = 
   return privateKeyToAccount(key as Hex, { nonceManager });
 }
 
-export function clientsFor(config: AgentConfig, account: Account) {
+/** The agent's chain clients: one chain, fallback RPCs, the agent's account on the wallet client. */
+export type AgentClients = { chain: Chain; publicClient: PublicClient; walletClient: WalletClient };
+
+export function clientsFor(config: AgentConfig, account: Account): AgentClients {
   const chain = chainFor(config.chain.chainId);
   const transport = fallback(config.chain.rpcUrls.map((url) => http(url, { retryCount: 2, timeout: 20_000 })));
   const publicClient = createPublicClient({ chain, transport, pollingInterval: config.chain.pollIntervalMs }) as PublicClient;
-  const walletClient = createWalletClient({ chain, transport, account });
+  const walletClient = createWalletClient({ chain, transport, account }) as WalletClient;
   return { chain, publicClient, walletClient };
 }
 
@@ -130,8 +132,23 @@ async function defaultExecutors(config: AgentConfig): Promise<Map<string, Execut
   return executors;
 }
 
+/** A running agent (see {@link startAgent}). */
+export type Agent = {
+  account: Account;
+  market: Address;
+  registry: Address;
+  gateway: Gateway;
+  store: Store;
+  metrics: Metrics;
+  pipeline: Pipeline;
+  publicClient: PublicClient;
+  walletClient: WalletClient;
+  /** Stops following the chain, lets the transaction in flight finish, closes the gateway and the store. */
+  stop(): Promise<void>;
+};
+
 /** Starts an agent; resolves once it serves its gateway and follows the chain. */
-export async function startAgent(config: AgentConfig, deps: AgentDeps = {}) {
+export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Promise<Agent> {
   const logger = deps.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
   const controller = new AbortController();
@@ -208,4 +225,3 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}) {
     },
   };
 }
-export type Agent = Awaited<ReturnType<typeof startAgent>>;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.30;
+pragma solidity ^0.8.24;
 
 /// @title IJobMarket
 /// @notice Shoal's job market: clients escrow payment for `replicas` runs of a job, registered

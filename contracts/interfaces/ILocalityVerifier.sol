@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.30;
+pragma solidity ^0.8.24;
 
 /// @title ILocalityVerifier
 /// @notice One adapter per storage system proves, on chain, that a provider stores a piece.

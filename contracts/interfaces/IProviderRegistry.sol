@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.30;
+pragma solidity ^0.8.24;
 
 /// @title IProviderRegistry
 /// @notice Storage providers register here with a FIL stake, a gateway URL and their capabilities,

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.30;
+pragma solidity ^0.8.24;
 
 /// @title IShoalConsumer
 /// @notice Implemented by contracts that receive a Shoal job's result in a callback.

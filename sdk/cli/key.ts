@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { CliError, EXIT, fileProblem, UsageError } from "./errors.js";
 import { addSecret } from "./io.js";
+import { decryptKeystore, KeystoreError } from "../src/node.js";
 
 export type KeyOptions = { keystore?: string | undefined };
 
@@ -36,13 +37,11 @@ async function fromKeystore(file: string, env: NodeJS.ProcessEnv): Promise<Priva
     password = await promptHidden(`password for ${file}: `);
   }
   addSecret(password);
-  const { Wallet } = await import("ethers");
   let privateKey: string;
   try {
-    privateKey = (await Wallet.fromEncryptedJson(json, password)).privateKey;
+    privateKey = await decryptKeystore({ json, password });
   } catch (error) {
-    const wrong = /password/i.test(error instanceof Error ? error.message : "");
-    throw new UsageError(`cannot decrypt keystore ${file}: ${wrong ? "wrong password" : "not an encrypted JSON keystore"}`);
+    throw new UsageError(`cannot decrypt keystore ${file}: ${error instanceof KeystoreError ? error.reason : String(error)}`);
   }
   addSecret(privateKey);
   return privateKeyToAccount(privateKey as `0x${string}`);

@@ -1,4 +1,8 @@
-// Shoal SDK: viem actions, typed ABIs, deployments, job specs, canonical result CIDs and errors.
+// Shoal SDK: viem actions, typed ABIs, deployments, job specs, piece and result CIDs and errors.
+// Everything here runs in browsers and in Node: no `node:` module is reachable from this entry
+// (test/sdk/browser.test.ts bundles it for the browser). What needs a file system (downloading a
+// result into a directory, computing a directory's result CID, packing and unpacking CARs) lives
+// in "@shoal/sdk/node".
 export { jobMarketAbi } from "./abi/jobMarket.js";
 export { providerRegistryAbi } from "./abi/providerRegistry.js";
 export { shoalConsumerAbi } from "./abi/shoalConsumer.js";
@@ -11,8 +15,8 @@ export { watchJob, type JobEvent, type WatchJobParameters, type WatchJobReturnTy
 export { waitForResult, type WaitForResultErrorType, type WaitForResultParameters, type WaitForResultReturnType } from "./actions/waitForResult.js";
 export { cancelJob, type CancelJobErrorType, type CancelJobParameters, type CancelJobReturnType } from "./actions/cancelJob.js";
 export { withdraw, type WithdrawErrorType, type WithdrawParameters, type WithdrawReturnType } from "./actions/withdraw.js";
+export { getLogsChunked, MAX_LOG_RANGE } from "./internal/logs.js";
 export { getOwedJobs, type GetOwedJobsParameters, type GetOwedJobsReturnType } from "./actions/getOwedJobs.js";
-export { fetchResult, type FetchResultErrorType, type FetchResultParameters, type FetchResultReturnType } from "./actions/fetchResult.js";
 export { addStake } from "./actions/addStake.js";
 export { bindMiner } from "./actions/bindMiner.js";
 export { claimSlot } from "./actions/claimSlot.js";
@@ -24,7 +28,20 @@ export { revealResult } from "./actions/revealResult.js";
 export type { Capabilities } from "./actions/providerTypes.js";
 
 export * from "./spec/index.js";
-export * from "./result/index.js";
+export { RESULT_CHUNK_SIZE, RESULT_MAX_CHILDREN, RESULT_SHARD_THRESHOLD } from "./result/constants.js";
+export {
+  RESULT_CID_CODECS,
+  type ResultCidBytesErrorType,
+  type ResultCidBytesParameters,
+  type ResultCidBytesReturnType,
+  type ResultCidFromBytesErrorType,
+  type ResultCidFromBytesParameters,
+  type ResultCidFromBytesReturnType,
+  resultCidBytes,
+  resultCidFromBytes,
+} from "./result/resultCidBytes.js";
+export { verifyBlock } from "./result/verifyBlock.js";
+export { MemoryBlockstore } from "./result/blockstore.js";
 export * from "./piece/index.js";
 export * from "./errors/index.js";
 export {

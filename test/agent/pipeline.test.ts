@@ -9,7 +9,8 @@ import { parseEther } from "viem";
 import { startAgent, type Agent } from "../../agent/src/agent.js";
 import { loadConfig } from "../../agent/src/config/config.js";
 import { createLogger } from "../../agent/src/context.js";
-import { fetchResult, pieceCid, registerProvider, submitJob, waitForResult, type SpecInput } from "../../sdk/src/index.js";
+import { pieceCid, registerProvider, submitJob, waitForResult, type SpecInput } from "../../sdk/src/index.js";
+import { fetchResult } from "../../sdk/src/node.js";
 import { KEYS, startLocalChain } from "../helpers/localChain.js";
 
 const WORDFREQ = new URL("../../examples/wasm/wordfreq.wasm", import.meta.url);

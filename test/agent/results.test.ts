@@ -5,8 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { createResultStore, ResultStoreFullError } from "../../agent/src/results/index.js";
-import { ResultTooLargeError } from "../../sdk/src/errors/index.js";
-import { computeResultCid, unpackResult } from "../../sdk/src/result/index.js";
+// The agent throws the SDK package's errors: compare with the same package (@shoal/sdk), not sdk/src.
+import { ResultTooLargeError } from "@shoal/sdk";
+import { computeResultCid, unpackResult } from "@shoal/sdk/node";
 
 let base: string;
 let counter = 0;

@@ -6,14 +6,8 @@ import { join } from "node:path";
 import { encryptKeystoreJson } from "ethers";
 import { type Address, erc20Abi, parseEther, parseUnits } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import {
-  claimSlot,
-  commitResult,
-  deployments,
-  packResult,
-  resultCidBytes,
-  revealResult,
-} from "../../sdk/src/index.js";
+import { claimSlot, commitResult, deployments, resultCidBytes, revealResult } from "../../sdk/src/index.js";
+import { packResult } from "../../sdk/src/node.js";
 import { type Chain, hardhatAccount, type Run, runCli, startChain, startCli } from "./harness.js";
 
 const WASM_SPEC = {

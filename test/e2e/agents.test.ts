@@ -17,9 +17,8 @@ import { sha256 } from "multiformats/hashes/sha2";
 import { type Address, decodeFunctionData, parseEther, parseEventLogs, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { jobMarketAbi } from "../../sdk/src/abi/jobMarket.js";
-import {
-  claimSlot, fetchResult, getJob, pieceCid, registerProvider, submitJob, waitForResult, type SpecInput,
-} from "../../sdk/src/index.js";
+import { claimSlot, getJob, pieceCid, registerProvider, submitJob, waitForResult, type SpecInput } from "../../sdk/src/index.js";
+import { fetchResult } from "../../sdk/src/node.js";
 import { artifact, deployArtifact, deployShoalViem } from "../../scripts/lib/deploy-viem.js";
 import { buildWordcountImage, ensureDockerEngine } from "../helpers/docker.js";
 import { KEYS, startLocalChain } from "../helpers/localChain.js";

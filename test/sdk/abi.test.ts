@@ -1,12 +1,32 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { EXPORTED, renderAbi } from "../../scripts/export-abis.js";
+import { EXPORTED, JSON_ONLY, renderAbi, renderAbiJson, renderDeployments } from "../../scripts/export-abis.js";
 
-describe("SDK ABIs", function () {
+// The SDK (@shoal/sdk) and the contracts package (@shoal/contracts) ship the same ABIs and the same
+// addresses: both are generated from the compiled artifacts and sdk/src/deployments.ts by
+// `npm run abis`, and these tests fail when either drifts.
+
+const read = (path: string) => readFile(new URL(`../../${path}`, import.meta.url), "utf8");
+
+describe("ABIs and deployments shipped by the packages", function () {
   for (const entry of EXPORTED) {
     it(`sdk/src/abi/${entry.file} matches the compiled ${entry.artifact.split("/").pop()} (run npm run abis after a contract change)`, async function () {
-      const committed = await readFile(new URL(`../../sdk/src/abi/${entry.file}`, import.meta.url), "utf8");
-      assert.equal(committed, await renderAbi(entry));
+      assert.equal(await read(`sdk/src/abi/${entry.file}`), await renderAbi(entry));
     });
   }
+  for (const entry of [...EXPORTED, ...JSON_ONLY]) {
+    it(`contracts/abi/${entry.json} matches the compiled artifact (run npm run abis after a contract change)`, async function () {
+      assert.equal(await read(`contracts/abi/${entry.json}`), await renderAbiJson(entry));
+    });
+  }
+  it("the SDK's ABIs equal the contracts package's JSON ABIs, as the built packages load them", async function () {
+    const sdk = await import("@shoal/sdk/abi");
+    for (const entry of EXPORTED) {
+      const json = JSON.parse(await read(`contracts/abi/${entry.json}`));
+      assert.deepEqual(sdk[entry.name], json, `${entry.name} vs contracts/abi/${entry.json}`);
+    }
+  });
+  it("contracts/deployments.json holds the SDK's deployments (run npm run abis after recording an address)", async function () {
+    assert.equal(await read("contracts/deployments.json"), await renderDeployments());
+  });
 });

@@ -4,11 +4,8 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEther, zeroAddress } from "viem";
-import {
-  cancelJob, claimSlot, commitResult, computeResultCid, expireJob, fetchResult, finalizeJob, getJob, getOwedJobs,
-  InsufficientEscrowError, JobCancelledError, JobExpiredError, JobNotFoundError, MarketCallError, NoQuorumError,
-  packResult, resultCidBytes, revealResult, submitJob, waitForResult, withdraw, type JobEvent, type SpecInput,
-} from "../../sdk/src/index.js";
+import { cancelJob, claimSlot, commitResult, expireJob, finalizeJob, getJob, getOwedJobs, InsufficientEscrowError, JobCancelledError, JobExpiredError, JobNotFoundError, MarketCallError, NoQuorumError, resultCidBytes, revealResult, submitJob, waitForResult, withdraw, type JobEvent, type SpecInput } from "../../sdk/src/index.js";
+import { computeResultCid, fetchResult, packResult } from "../../sdk/src/node.js";
 import { setup } from "../helpers/shoal.js";
 
 const SPEC: SpecInput = {

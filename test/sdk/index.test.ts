@@ -1,13 +1,23 @@
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import { registerDom, unregisterDom } from "../react/dom.js";
 
-// The public API, locked (viem's src/index.test.ts): adding, renaming or removing an export fails
-// here, so every change to these lists is deliberate and shows in review.
+// The public API of the @shoal/sdk package, locked (viem's src/index.test.ts): adding, renaming or
+// removing an export of any entry point fails here, so every change to these lists is deliberate,
+// shows in review and goes in sdk/CHANGELOG.md (semver: a removal is a breaking change). It loads
+// the entries by package name, so it checks the built files the package ships (sdk/dist).
+
+const names = async (specifier: string): Promise<string[]> => Object.keys(await import(specifier)).sort();
 
 describe("SDK public API", function () {
-  it("sdk/src/index.ts exports exactly these names", async function () {
-    const names = Object.keys(await import("../../sdk/src/index.js")).sort();
-    assert.deepEqual(names, [
+  it("the package's exports map lists exactly these entry points", async function () {
+    const pkg = JSON.parse(await readFile(new URL("../../sdk/package.json", import.meta.url), "utf8"));
+    assert.deepEqual(Object.keys(pkg.exports), [".", "./abi", "./spec", "./react", "./node", "./package.json"]);
+    assert.equal(pkg.sideEffects, false);
+  });
+
+  it("@shoal/sdk exports exactly these names", async function () {
+    assert.deepEqual(await names("@shoal/sdk"), [
       "BlockVerificationError",
       "DestinationNotEmptyError",
       "FIL_COMMITMENT_UNSEALED",
@@ -24,6 +34,7 @@ describe("SDK public API", function () {
       "JobExpiredError",
       "JobNotFoundError",
       "MAX_INPUTS",
+      "MAX_LOG_RANGE",
       "MAX_OUTPUT_BYTES",
       "MAX_PIECE_HEIGHT",
       "MAX_SPEC_SIZE",
@@ -31,6 +42,7 @@ describe("SDK public API", function () {
       "MIN_PIECE_HEIGHT",
       "MIN_PIECE_PAYLOAD_SIZE",
       "MarketCallError",
+      "MemoryBlockstore",
       "MissingBlockError",
       "NoQuorumError",
       "PayloadTooSmallError",
@@ -57,19 +69,17 @@ describe("SDK public API", function () {
       "claimSlot",
       "commitResult",
       "computeCommitment",
-      "computeResultCid",
       "decodeSpec",
       "deployments",
       "encodeSpec",
       "expireJob",
-      "fetchResult",
       "finalizeJob",
       "getJob",
+      "getLogsChunked",
       "getOwedJobs",
       "hashSpec",
       "isPaddedSize",
       "jobMarketAbi",
-      "packResult",
       "parsePieceCid",
       "pieceCid",
       "providerRegistryAbi",
@@ -83,21 +93,57 @@ describe("SDK public API", function () {
       "toCanonicalJson",
       "toJobInputs",
       "toPieceRef",
-      "unpackResult",
+      "verifyBlock",
       "waitForResult",
       "watchJob",
       "withdraw",
     ]);
   });
 
-  describe("sdk/react", function () {
+  it("@shoal/sdk/node exports exactly these names", async function () {
+    assert.deepEqual(await names("@shoal/sdk/node"), [
+      "KeystoreError",
+      "computeResultCid",
+      "decryptKeystore",
+      "fetchResult",
+      "packResult",
+      "unpackResult",
+    ]);
+  });
+
+  it("@shoal/sdk/abi exports exactly these names", async function () {
+    assert.deepEqual(await names("@shoal/sdk/abi"), ["jobMarketAbi", "providerRegistryAbi", "shoalConsumerAbi"]);
+  });
+
+  it("@shoal/sdk/spec exports exactly these names", async function () {
+    assert.deepEqual(await names("@shoal/sdk/spec"), [
+      "MAX_INPUTS",
+      "MAX_OUTPUT_BYTES",
+      "MAX_SPEC_SIZE",
+      "MAX_WASM_MEMORY_MB",
+      "SPEC_DEFAULTS",
+      "SPEC_VERSION",
+      "buildSpec",
+      "decodeSpec",
+      "encodeSpec",
+      "hashSpec",
+      "specSchema",
+      "toCanonicalJson",
+    ]);
+  });
+
+  it("the sources and the build agree (run npm run build:packages after editing sdk/)", async function () {
+    assert.deepEqual(await names("../../sdk/src/index.js"), await names("@shoal/sdk"));
+    assert.deepEqual(await names("../../sdk/src/node.js"), await names("@shoal/sdk/node"));
+  });
+
+  describe("@shoal/sdk/react", function () {
     // React libraries decide at load time whether they run in a browser: load them as the hook tests do.
     before(registerDom);
     after(unregisterDom);
 
-    it("sdk/react/index.ts exports exactly these names", async function () {
-      const names = Object.keys(await import("../../sdk/react/index.js")).sort();
-      assert.deepEqual(names, [
+    it("exports exactly these names", async function () {
+      assert.deepEqual(await names("@shoal/sdk/react"), [
         "getJobQueryKey",
         "getJobQueryOptions",
         "getJobResultQueryKey",

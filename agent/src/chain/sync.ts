@@ -8,8 +8,7 @@
  */
 import { type Address, type Client, type Log, parseEventLogs } from "viem";
 import { getBlock, getBlockNumber } from "viem/actions";
-import { jobMarketAbi } from "../../../sdk/src/abi/jobMarket.js";
-import { getLogsChunked, MAX_LOG_RANGE } from "../../../sdk/src/internal/logs.js";
+import { getLogsChunked, jobMarketAbi, MAX_LOG_RANGE } from "@shoal/sdk";
 import type { Logger } from "../context.js";
 import type { Store } from "../store/store.js";
 

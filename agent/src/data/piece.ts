@@ -2,13 +2,7 @@ import { CID } from "multiformats/cid";
 import * as Digest from "multiformats/hashes/digest";
 import { type Hex, hexToBytes } from "viem";
 
-import {
-  FIL_COMMITMENT_UNSEALED,
-  FR32_SHA256_TRUNC254_PADBINTREE,
-  SHA2_256_TRUNC254_PADDED,
-} from "../../../sdk/src/piece/constants.js";
-import { parsePieceCid } from "../../../sdk/src/piece/parsePieceCid.js";
-import { type PieceRef, toPieceRef } from "../../../sdk/src/piece/toPieceRef.js";
+import { FIL_COMMITMENT_UNSEALED, FR32_SHA256_TRUNC254_PADBINTREE, parsePieceCid, type PieceRef, SHA2_256_TRUNC254_PADDED, toPieceRef } from "@shoal/sdk";
 import { InputUnavailableError } from "./errors.js";
 
 /** The smallest payload a piece is computed over. */

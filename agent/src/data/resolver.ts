@@ -4,8 +4,7 @@ import { join, resolve } from "node:path";
 import { CID } from "multiformats/cid";
 import type { Logger } from "pino";
 
-import type { PieceRef } from "../../../sdk/src/piece/toPieceRef.js";
-import type { SpecInputEntry } from "../../../sdk/src/spec/schema.js";
+import type { PieceRef, SpecInputEntry } from "@shoal/sdk";
 import type { MountedInput } from "../executors/types.js";
 import { singleFlight, sweepTemp, tempName } from "./cache.js";
 import { InputCorruptError, InputError, InputTooLargeError, InputUnavailableError } from "./errors.js";

@@ -5,11 +5,8 @@ import { CarBlockIterator } from "@ipld/car/iterator";
 import { exporter, type UnixFSEntry } from "ipfs-unixfs-exporter";
 import type { CID } from "multiformats/cid";
 
-import { ShoalError } from "../../../sdk/src/errors/base.js";
-import { ResultTooLargeError } from "../../../sdk/src/errors/result.js";
-import { MemoryBlockstore } from "../../../sdk/src/result/blockstore.js";
-import { unpackResult } from "../../../sdk/src/result/unpackResult.js";
-import { verifyBlock } from "../../../sdk/src/result/verifyBlock.js";
+import { MemoryBlockstore, ResultTooLargeError, ShoalError, verifyBlock } from "@shoal/sdk";
+import { unpackResult } from "@shoal/sdk/node";
 import { InputCorruptError, InputTooLargeError } from "./errors.js";
 
 export type UnpackCarReturnType = { type: "file" | "directory"; size: bigint };

@@ -4,7 +4,7 @@
  * mounted read-only and a fresh output directory, enforces limits, cleans up always, and reports
  * failures as {@link ExecutionError}s with a code, the component and a hint.
  */
-import type { Spec } from "../../../sdk/src/spec/schema.js";
+import type { Spec } from "@shoal/sdk";
 
 /** An input made available to the job, read-only, at `mount` (a path inside the job). */
 export type MountedInput = {

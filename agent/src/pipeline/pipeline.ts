@@ -25,12 +25,7 @@ import {
   zeroAddress,
 } from "viem";
 import { estimateContractGas, readContract, simulateContract, waitForTransactionReceipt, writeContract } from "viem/actions";
-import { jobMarketAbi } from "../../../sdk/src/abi/jobMarket.js";
-import { providerRegistryAbi } from "../../../sdk/src/abi/providerRegistry.js";
-import { computeCommitment } from "../../../sdk/src/commitment.js";
-import { resultCidBytes } from "../../../sdk/src/result/resultCidBytes.js";
-import { decodeSpec } from "../../../sdk/src/spec/decodeSpec.js";
-import type { Spec } from "../../../sdk/src/spec/schema.js";
+import { computeCommitment, decodeSpec, jobMarketAbi, providerRegistryAbi, resultCidBytes, type Spec } from "@shoal/sdk";
 import type { MarketEvent } from "../chain/sync.js";
 import type { Logger, Metrics } from "../context.js";
 import { ExecutionError, type Executor, type MountedInput } from "../executors/types.js";

@@ -5,7 +5,7 @@
  * the windows leave time to run, and the collateral fits the free stake. Each refusal has a short
  * machine reason (a metrics label) and a sentence for the log.
  */
-import type { Spec } from "../../../sdk/src/spec/schema.js";
+import type { Spec } from "@shoal/sdk";
 import type { Executor } from "../executors/types.js";
 
 export type PolicyConfig = {

@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { CID } from "multiformats/cid";
 import type { Logger } from "pino";
 
-import { packResult } from "../../../sdk/src/result/packResult.js";
+import { packResult } from "@shoal/sdk/node";
 import { isAlive } from "../data/cache.js";
 import { ResultStoreFullError } from "./errors.js";
 

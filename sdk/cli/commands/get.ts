@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
-import { fetchResult, getJob } from "../../src/index.js";
+import { getJob } from "../../src/index.js";
+import { fetchResult } from "../../src/node.js";
 import { connect, type GlobalOptions } from "../context.js";
 import { out, outJson } from "../io.js";
 

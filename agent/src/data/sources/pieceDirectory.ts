@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 
-import { parsePieceCid } from "../../../../sdk/src/piece/parsePieceCid.js";
+import { parsePieceCid } from "@shoal/sdk";
 import { capacityOf, MIN_PAYLOAD_BYTES, type PieceQuery } from "../piece.js";
 import type { PieceBytes, PieceSource } from "./types.js";
 

@@ -6,7 +6,7 @@
 import type Dockerode from "dockerode";
 
 import type { MountedInput } from "../types.js";
-import type { DockerEngine, Spec } from "../../../../sdk/src/spec/schema.js";
+import type { DockerEngine, Spec } from "@shoal/sdk";
 
 /** Labels on every job container: a restarted agent finds its orphans by them. */
 export const LABEL_JOB = "shoal.job";

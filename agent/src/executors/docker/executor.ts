@@ -22,7 +22,7 @@ import { availableParallelism } from "node:os";
 import Dockerode from "dockerode";
 
 import type { Logger } from "../../context.js";
-import type { Spec } from "../../../../sdk/src/spec/schema.js";
+import type { Spec } from "@shoal/sdk";
 import { ExecutionError, type ExecutionErrorCode, type ExecutionRequest, type ExecutionResult, type Executor } from "../types.js";
 import { buildContainerOptions, containerName, LABEL_AGENT, LABEL_JOB } from "./container.js";
 import { compilePolicy, findLocalImage, type ImagePolicy, type ImageRef, parseImageRef, pullImage, statusOf } from "./image.js";

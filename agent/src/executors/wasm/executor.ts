@@ -6,7 +6,7 @@ import { extname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 
-import type { Spec, WasmEngine } from "../../../../sdk/src/spec/schema.js";
+import type { Spec, WasmEngine } from "@shoal/sdk";
 import { ExecutionError, type ExecutionRequest, type ExecutionResult, type Executor } from "../types.js";
 import { buildInputView } from "./inputs.js";
 import { capModuleMemory, COMPONENT, PAGE_BYTES, verifyModuleCid } from "./module.js";

@@ -3,7 +3,7 @@
  * and as the same C built natively (`clang -O2`), median of several runs each. Both must write the
  * same bytes. Needs clang for the native baseline.
  *
- *   node --import tsx/esm agent/src/executors/wasm/bench.ts [megabytes] [runs]
+ *   node --import tsx/esm scripts/bench-wasm.ts [megabytes] [runs]
  */
 import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -14,12 +14,12 @@ import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
 
-import { buildSpec } from "../../../../sdk/src/spec/index.js";
-import { createWasmExecutor } from "./index.js";
+import { buildSpec } from "@shoal/sdk";
+import { createWasmExecutor } from "../agent/src/executors/wasm/index.js";
 
 const megabytes = Number(process.argv[2] ?? 5);
 const runs = Number(process.argv[3] ?? 7);
-const examples = new URL("../../../../examples/wasm/", import.meta.url);
+const examples = new URL("../examples/wasm/", import.meta.url);
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 

@@ -1,0 +1,24 @@
+// Shoal SDK, the parts that need Node's file system: download a verified result into a
+// directory, compute the canonical result CID of a directory, pack and unpack result CARs.
+// Browsers use "@shoal/sdk" (no `node:` module is reachable from it).
+export { fetchResult, type FetchResultErrorType, type FetchResultParameters, type FetchResultReturnType } from "./actions/fetchResult.js";
+export {
+  type ComputeResultCidErrorType,
+  type ComputeResultCidOptions,
+  type ComputeResultCidReturnType,
+  computeResultCid,
+} from "./result/computeResultCid.js";
+export { type PackResultErrorType, type PackResultOptions, type PackResultReturnType, packResult } from "./result/packResult.js";
+export {
+  type UnpackResultErrorType,
+  type UnpackResultOptions,
+  type UnpackResultReturnType,
+  unpackResult,
+} from "./result/unpackResult.js";
+export {
+  type DecryptKeystoreErrorType,
+  type DecryptKeystoreParameters,
+  type DecryptKeystoreReturnType,
+  decryptKeystore,
+} from "./keystore/decryptKeystore.js";
+export { KeystoreError, type KeystoreErrorType } from "./errors/keystore.js";
