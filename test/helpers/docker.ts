@@ -2,7 +2,7 @@
 // answers (starting it with scripts/ci/start-docker.sh when we can), and build the busybox-static
 // test image of examples/docker/wordcount without a registry.
 import { execFile } from "node:child_process";
-import { cp, mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
+import { chmod, cp, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -102,4 +102,35 @@ export async function buildWordcountImage(docker: Dockerode, tag = "shoal-test/b
 /** Containers carrying the executor's job label (running or not). */
 export async function jobContainers(docker: Dockerode): Promise<Dockerode.ContainerInfo[]> {
   return docker.listContainers({ all: true, filters: { label: ["shoal.job"] } });
+}
+
+/**
+ * A stand-in for `node:22-bookworm-slim`, which no registry here can serve: the Node 22 binary
+ * this test process runs on, the glibc libraries it links (read with ldd), CA certificates and a
+ * passwd file, imported with `docker import` as `tag`. Only for tests of images whose Dockerfile
+ * takes its base as the build argument NODE_IMAGE (agent/deploy/Dockerfile).
+ */
+export async function buildNodeBaseImage(tag = "shoal-test/node22:local"): Promise<string> {
+  const rootfs = await mkdtemp(join(tmpdir(), "shoal-node-rootfs-"));
+  try {
+    await mkdir(join(rootfs, "usr/local/bin"), { recursive: true });
+    await cp(process.execPath, join(rootfs, "usr/local/bin/node"));
+    const { stdout } = await run("ldd", [process.execPath]);
+    for (const lib of stdout.matchAll(/(\/\S+\.so[.\d]*)/g)) {
+      const path = lib[1]!;
+      await mkdir(join(rootfs, path, ".."), { recursive: true });
+      await cp(path, join(rootfs, path), { dereference: true });
+    }
+    await mkdir(join(rootfs, "etc/ssl/certs"), { recursive: true });
+    if (existsSync("/etc/ssl/certs/ca-certificates.crt")) await cp("/etc/ssl/certs/ca-certificates.crt", join(rootfs, "etc/ssl/certs/ca-certificates.crt"));
+    await writeFile(join(rootfs, "etc/passwd"), "root:x:0:0:root:/root:/sbin/nologin\nnode:x:1000:1000:node:/home/node:/sbin/nologin\n");
+    await writeFile(join(rootfs, "etc/group"), "root:x:0:\nnode:x:1000:\n");
+    for (const dir of ["tmp", "home/node", "root"]) await mkdir(join(rootfs, dir), { recursive: true });
+    await chmod(join(rootfs, "tmp"), 0o1777);
+    await chmod(join(rootfs, "home/node"), 0o777);
+    await run("sh", ["-c", `tar -C '${rootfs}' -c . | docker import -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' - ${tag}`], { maxBuffer: 1 << 24 });
+  } finally {
+    await rm(rootfs, { recursive: true, force: true });
+  }
+  return tag;
 }

@@ -18,7 +18,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Abi, type Hex, parseEther, parseEventLogs, toHex, zeroAddress, zeroHash } from "viem";
-import { buildSpec, deployments, encodeSpec, jobMarketAbi, resultCidFromBytes, toJobInputs, type SpecInput } from "@shoal/sdk";
+import { buildSpec, deployments, encodeSpec, jobMarketAbi, resultCidFromBytes, submitJob, toJobInputs, type SpecInput, waitForResult } from "@shoal/sdk";
+import { buildNodeBaseImage, ensureDockerEngine } from "../helpers/docker.js";
 import { KEYS, startLocalChain } from "../helpers/localChain.js";
 import { freePort } from "../helpers/net.js";
 
@@ -251,5 +252,63 @@ describe("packages installed from their tarballs into projects outside the repos
     assert.notEqual(result, "0x", `no callback for job ${jobId}; agent: ${agentLog.join("")}`);
     const job = await chain.publicClient.readContract({ address: market, abi: jobMarketAbi, functionName: "getJob", args: [jobId] });
     assert.equal(resultCidFromBytes(result).toString(), resultCidFromBytes((job as { resultCid: Hex }).resultCid).toString());
+  });
+  it("the agent's image (agent/deploy/Dockerfile), built from the installed package, runs a job on the local chain and stops cleanly on docker stop", async function () {
+    assert.ok(agent, "needs the provider from the tests before");
+    const engine = await ensureDockerEngine();
+    if (!engine.docker) {
+      if (process.env.CI) assert.fail(`CI needs a Docker engine: ${engine.reason}`);
+      this.skip();
+    }
+
+    // The host agent stops on SIGTERM: it finishes what is in flight, says so, and exits 0.
+    const exited = new Promise<number | null>((r) => agent!.once("exit", r));
+    agent.kill("SIGTERM");
+    assert.equal(await exited, 0, agentLog.join(""));
+    assert.match(agentLog.join(""), /SIGTERM: stopping/);
+    assert.match(agentLog.join(""), /shoal-agent: stopped/);
+
+    const base = await buildNodeBaseImage();
+    const image = "shoal-test/agent:local";
+    await ok("docker", ["build", "-q", "-f", "node_modules/@shoal/agent/deploy/Dockerfile", "--build-arg", `NODE_IMAGE=${base}`, "-t", image, "."], dirs.provider);
+
+    // The provider's data under /var/lib/shoal, as the Dockerfile expects; the image runs as uid 1000.
+    const data = join(work, "container-data");
+    const spec = JSON.parse(await readFile(join(root, "examples/specs/wordfreq.json"), "utf8"));
+    await mkdir(join(data, "pieces"), { recursive: true });
+    await mkdir(join(data, "modules"), { recursive: true });
+    await copyFile(join(root, "examples/data/harbor-log.txt"), join(data, "pieces", spec.inputs[0].piece));
+    await copyFile(join(root, "examples/wasm/wordfreq.wasm"), join(data, "modules", `${spec.engine.module}.wasm`));
+    const user = process.getuid?.() === 0 ? (await ok("chown", ["-R", "1000:1000", data], work), []) : ["--user", `${process.getuid?.()}:${process.getgid?.()}`];
+    const port = await freePort();
+    const args = [
+      "--network", "host", "-v", `${data}:/var/lib/shoal`, ...user,
+      "-e", `SHOAL_AGENT_PRIVATE_KEY=${KEYS[3]}`, "-e", `SHOAL_AGENT_RPC_URLS=${chain.rpcUrl}`,
+      "-e", "SHOAL_AGENT_GATEWAY_HOST=127.0.0.1", "-e", `SHOAL_AGENT_GATEWAY_PORT=${port}`, "-e", "SHOAL_AGENT_POLL_INTERVAL_MS=200",
+    ];
+    await ok("docker", ["run", "--rm", ...args, image, "register", "--stake", "10"], work);
+    const name = `shoal-agent-test-${process.pid}`;
+    await ok("docker", ["run", "-d", "--name", name, ...args, image], work);
+    try {
+      const logs = async () => {
+        const run = await sh("docker", ["logs", name], work);
+        return run.stdout + run.stderr;
+      };
+      for (let t = 0; t < 200 && !(await logs()).includes("shoal agent running"); t++) await new Promise((r) => setTimeout(r, 100));
+      assert.match(await logs(), /shoal agent running/);
+
+      // A job only the container's agent can take (the host agent is stopped).
+      const client = chain.wallet(1);
+      const { jobId } = await submitJob(client, { spec, replicas: 1, quorum: 1, price: parseEther("0.01") });
+      const { job } = await waitForResult(chain.publicClient, { jobId, timeout: 120_000 }).catch(async (e: Error) => assert.fail(`${e.message}\n${await logs()}`));
+      assert.equal(job.status, "Settled", await logs());
+
+      await ok("docker", ["stop", "-t", "60", name], work);
+      const state = await ok("docker", ["inspect", "-f", "{{.State.ExitCode}}", name], work);
+      assert.equal(state.stdout.trim(), "0", await logs());
+      assert.match(await logs(), /shoal-agent: stopped/);
+    } finally {
+      await sh("docker", ["rm", "-f", name], work);
+    }
   });
 });

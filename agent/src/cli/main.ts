@@ -98,11 +98,23 @@ program
     const config = configFrom(program.opts<Globals>());
     const agent = await startAgent(config);
     process.stdout.write(`shoal-agent ${agent.account.address} running; gateway ${agent.gateway.url}\n`);
-    await new Promise<void>((done) => {
-      const stop = () => void agent.stop().then(done, done);
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
+    // SIGTERM (docker stop, systemctl stop) or SIGINT: stop taking work, let each transaction in
+    // flight get its receipt and be recorded, close the gateway and the store, exit 0. A second
+    // signal exits at once; the next start resumes every job from the store and the chain.
+    const signal = await new Promise<NodeJS.Signals>((done) => {
+      process.once("SIGINT", () => done("SIGINT"));
+      process.once("SIGTERM", () => done("SIGTERM"));
     });
+    const inFlight = agent.pipeline.inFlight();
+    process.stderr.write(`shoal-agent: ${signal}: stopping; finishing ${inFlight} job step(s) in flight (send ${signal} again to exit now)\n`);
+    const again = (s: NodeJS.Signals) => {
+      process.stderr.write(`shoal-agent: ${s} again: exiting now; the next start resumes from the store\n`);
+      process.exit(130);
+    };
+    process.once("SIGINT", again);
+    process.once("SIGTERM", again);
+    await agent.stop();
+    process.stderr.write("shoal-agent: stopped\n");
   });
 
 program
