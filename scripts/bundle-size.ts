@@ -85,3 +85,10 @@ if (process.argv.includes("--json")) {
     console.log();
   }
 }
+
+// A browser bundle that needs a Node built-in breaks a dapp's build: fail here instead.
+const withNode = results.filter((r) => r.nodeBuiltins.length > 0);
+if (withNode.length) {
+  console.error(`bundle-size: ${withNode.map((r) => `${r.name} imports ${r.nodeBuiltins.join(", ")}`).join("; ")}: move Node-only code to @shoal/sdk/node`);
+  process.exitCode = 1;
+}

@@ -28,20 +28,7 @@ export { revealResult } from "./actions/revealResult.js";
 export type { Capabilities } from "./actions/providerTypes.js";
 
 export * from "./spec/index.js";
-export { RESULT_CHUNK_SIZE, RESULT_MAX_CHILDREN, RESULT_SHARD_THRESHOLD } from "./result/constants.js";
-export {
-  RESULT_CID_CODECS,
-  type ResultCidBytesErrorType,
-  type ResultCidBytesParameters,
-  type ResultCidBytesReturnType,
-  type ResultCidFromBytesErrorType,
-  type ResultCidFromBytesParameters,
-  type ResultCidFromBytesReturnType,
-  resultCidBytes,
-  resultCidFromBytes,
-} from "./result/resultCidBytes.js";
-export { verifyBlock } from "./result/verifyBlock.js";
-export { MemoryBlockstore } from "./result/blockstore.js";
+export * from "./result/index.js";
 export * from "./piece/index.js";
 export * from "./errors/index.js";
 export {

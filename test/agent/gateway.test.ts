@@ -10,7 +10,7 @@ import { Registry } from "prom-client";
 
 import { createGateway, type Gateway, type HealthReport } from "../../agent/src/gateway/index.js";
 import { createResultStore, type ResultStore } from "../../agent/src/results/index.js";
-import { computeResultCid, unpackResult } from "../../sdk/src/result/index.js";
+import { computeResultCid, unpackResult } from "../../sdk/src/node.js";
 
 let base: string;
 let counter = 0;

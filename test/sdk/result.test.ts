@@ -29,13 +29,8 @@ import {
   ShoalError,
   UnsupportedEntryError,
 } from "../../sdk/src/errors/index.js";
-import {
-  computeResultCid,
-  packResult,
-  resultCidBytes,
-  resultCidFromBytes,
-  unpackResult,
-} from "../../sdk/src/result/index.js";
+import { resultCidBytes, resultCidFromBytes } from "../../sdk/src/result/index.js";
+import { computeResultCid, packResult, unpackResult } from "../../sdk/src/node.js";
 
 const MiB = 1 << 20;
 const EMPTY_DIR = "bafybeiczsscdsbs7ffqz55asqdf3smv6klcw3gofszvwlyarci47bgf354";
@@ -526,8 +521,8 @@ describe("result CIDs", () => {
 
   it("exports exactly this public API", async () => {
     assert.deepEqual(Object.keys(await import("../../sdk/src/result/index.js")).sort(), [
-      "RESULT_CHUNK_SIZE", "RESULT_CID_CODECS", "RESULT_MAX_CHILDREN", "RESULT_SHARD_THRESHOLD",
-      "computeResultCid", "packResult", "resultCidBytes", "resultCidFromBytes", "unpackResult",
+      "MemoryBlockstore", "RESULT_CHUNK_SIZE", "RESULT_CID_CODECS", "RESULT_MAX_CHILDREN", "RESULT_SHARD_THRESHOLD",
+      "resultCidBytes", "resultCidFromBytes", "verifyBlock",
     ]);
   });
 });

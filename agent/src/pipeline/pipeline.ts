@@ -109,6 +109,8 @@ function revertName(error: unknown): string | undefined {
 export function createPipeline(o: PipelineOptions) {
   const me = o.account.address;
   const busy = new Set<bigint>();
+  /** When a job whose step failed may be tried again (exponential backoff, in memory: a restart retries at once). */
+  const retryAt = new Map<bigint, number>();
   const mounted = new Map<bigint, MountedInput[]>();
   const seenAt = new Map<bigint, number>();
   const execMs = new Map<bigint, number>();
@@ -381,7 +383,9 @@ export function createPipeline(o: PipelineOptions) {
     } catch (error) {
       if (!(error instanceof Later)) {
         const attempts = o.store.bumpAttempts(row.jobId);
-        o.logger.warn({ jobId: row.jobId.toString(), state: row.state, attempts, err: error instanceof Error ? error.message.split("\n")[0] : String(error) }, "step failed; will retry");
+        const delayMs = retryDelayMs(attempts);
+        retryAt.set(row.jobId, Date.now() + delayMs);
+        o.logger.warn({ jobId: row.jobId.toString(), state: row.state, attempts, retryInMs: delayMs, err: error instanceof Error ? error.message.split("\n")[0] : String(error) }, "step failed; will retry");
         if (attempts >= 10) {
           const fresh = o.store.job(row.jobId);
           if (fresh) move(fresh, "abandoned", { reason: `gave up after ${attempts} attempts: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` });
@@ -396,8 +400,14 @@ export function createPipeline(o: PipelineOptions) {
   /** One scheduling pass: starts every non-terminal job not already in progress. */
   function tick() {
     const open = o.store.jobsIn(["seen", "evaluated", "claimed", "inputs_ready", "executed", "committed", "revealed"]);
+    const now = Date.now();
     for (const row of open) {
       if (busy.has(row.jobId)) continue;
+      const due = retryAt.get(row.jobId);
+      if (due !== undefined) {
+        if (due > now) continue;
+        retryAt.delete(row.jobId);
+      }
       void advance(row);
     }
   }
@@ -452,3 +462,12 @@ export function createPipeline(o: PipelineOptions) {
   };
 }
 export type Pipeline = ReturnType<typeof createPipeline>;
+
+/**
+ * How long a job waits after its `attempts`-th failed step: 0.5 s, doubling, at most 60 s. Ten
+ * failures (when the job is abandoned) then span about four minutes, long enough to ride out an
+ * RPC outage or a full disk being cleared, instead of ten retries in a few milliseconds.
+ */
+export function retryDelayMs(attempts: number): number {
+  return Math.min(500 * 2 ** Math.max(0, attempts - 1), 60_000);
+}

@@ -1,11 +1,6 @@
-export {
-  type ComputeResultCidErrorType,
-  type ComputeResultCidOptions,
-  type ComputeResultCidReturnType,
-  computeResultCid,
-} from "./computeResultCid.js";
+// Result CIDs and blocks, the parts that run anywhere. Computing a directory's result CID and
+// packing or unpacking CARs on disk are in ../node.ts (@shoal/sdk/node).
 export { RESULT_CHUNK_SIZE, RESULT_MAX_CHILDREN, RESULT_SHARD_THRESHOLD } from "./constants.js";
-export { type PackResultErrorType, type PackResultOptions, type PackResultReturnType, packResult } from "./packResult.js";
 export {
   RESULT_CID_CODECS,
   type ResultCidBytesErrorType,
@@ -17,9 +12,5 @@ export {
   resultCidBytes,
   resultCidFromBytes,
 } from "./resultCidBytes.js";
-export {
-  type UnpackResultErrorType,
-  type UnpackResultOptions,
-  type UnpackResultReturnType,
-  unpackResult,
-} from "./unpackResult.js";
+export { verifyBlock } from "./verifyBlock.js";
+export { MemoryBlockstore } from "./blockstore.js";

@@ -19,7 +19,7 @@ import {
 } from "../../../agent/src/executors/docker/index.js";
 import { ExecutionError, type ExecutionErrorCode, type MountedInput } from "../../../agent/src/executors/types.js";
 import { InvalidSpecError } from "../../../sdk/src/errors/index.js";
-import { computeResultCid } from "../../../sdk/src/result/index.js";
+import { computeResultCid } from "../../../sdk/src/node.js";
 import { buildSpec, type Spec, type SpecInput } from "../../../sdk/src/spec/index.js";
 import { buildWordcountImage, ensureDockerEngine, jobContainers, type TestImage } from "../../helpers/docker.js";
 

@@ -11,7 +11,7 @@ import { sha256 } from "multiformats/hashes/sha2";
 
 import { capModuleMemory, createWasmExecutor, type WasmExecutor, type WasmExecutorOptions } from "../../../agent/src/executors/wasm/index.js";
 import { ExecutionError, type ExecutionErrorCode, type MountedInput } from "../../../agent/src/executors/types.js";
-import { computeResultCid } from "../../../sdk/src/result/index.js";
+import { computeResultCid } from "../../../sdk/src/node.js";
 import { buildSpec, type Spec, type SpecInput } from "../../../sdk/src/spec/index.js";
 
 const EXAMPLES = new URL("../../../examples/wasm/", import.meta.url);
