@@ -20,6 +20,7 @@ import {
   type WalletClient,
 } from "viem";
 import { nonceManager, privateKeyToAccount } from "viem/accounts";
+import { getChainId } from "viem/actions";
 import { filecoin, filecoinCalibration, hardhat } from "viem/chains";
 import { deployments, toPieceRef } from "@shoal/sdk";
 import { decryptKeystore } from "@shoal/sdk/node";
@@ -32,6 +33,7 @@ import type { Executor } from "./executors/types.js";
 import { createGateway, type Gateway } from "./gateway/index.js";
 import { createPipeline, type LocalityProofConfig, type Pipeline } from "./pipeline/pipeline.js";
 import { createResultStore } from "./results/index.js";
+import { lockStateDir, type StateDirLock } from "./store/lock.js";
 import { openStore, type Store } from "./store/store.js";
 import { recover } from "./startup.js";
 
@@ -75,6 +77,19 @@ export function clientsFor(config: AgentConfig, account: Account): AgentClients 
   const publicClient = createPublicClient({ chain, transport, pollingInterval: config.chain.pollIntervalMs }) as PublicClient;
   const walletClient = createWalletClient({ chain, transport, account }) as WalletClient;
   return { chain, publicClient, walletClient };
+}
+
+/**
+ * Refuses an RPC that serves another chain than the config names: every claim would fail, and
+ * the addresses the agent would use are another chain's.
+ */
+export async function checkChainId(publicClient: PublicClient, config: AgentConfig): Promise<void> {
+  const served = await getChainId(publicClient);
+  if (served !== config.chain.chainId) {
+    throw new Error(
+      `the RPC ${config.chain.rpcUrls.join(", ")} serves chain ${served}, but the config says chain ${config.chain.chainId}: set chain.chainId (--chain-id) to ${served}, or use an RPC of chain ${config.chain.chainId}`,
+    );
+  }
 }
 
 export function addressesFor(config: AgentConfig): { market: Address; registry: Address; fromBlock: bigint } {
@@ -155,7 +170,33 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const account = await loadAccount(config);
   const { publicClient, walletClient } = clientsFor(config, account);
   const { market, registry, fromBlock } = addressesFor(config);
+  await checkChainId(publicClient, config);
   const stateDir = resolve(config.stateDir);
+  const lock = lockStateDir(stateDir);
+  try {
+    return await startLocked(config, deps, { logger, metrics, controller, account, publicClient, walletClient, market, registry, fromBlock, stateDir, lock });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+type Started = {
+  logger: Logger;
+  metrics: Metrics;
+  controller: AbortController;
+  account: Account;
+  publicClient: PublicClient;
+  walletClient: WalletClient;
+  market: Address;
+  registry: Address;
+  fromBlock: bigint;
+  stateDir: string;
+  lock: StateDirLock;
+};
+
+async function startLocked(config: AgentConfig, deps: AgentDeps, started: Started): Promise<Agent> {
+  const { logger, metrics, controller, account, publicClient, walletClient, market, registry, fromBlock, stateDir, lock } = started;
   const workDir = join(stateDir, "work");
   await mkdir(workDir, { recursive: true });
   const store = openStore(join(stateDir, "agent.db"));
@@ -221,6 +262,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       await gateway.close();
       store.close();
       await rm(join(workDir, "jobs"), { recursive: true, force: true });
+      lock.release();
       logger.info("shoal agent stopped");
     },
   };

@@ -9,7 +9,7 @@ import { Command, CommanderError } from "commander";
 import { formatEther, parseEther } from "viem";
 import { readContract } from "viem/actions";
 import { bindMiner, jobMarketAbi, providerRegistryAbi, registerProvider } from "@shoal/sdk";
-import { addressesFor, clientsFor, loadAccount, startAgent } from "../agent.js";
+import { addressesFor, checkChainId, clientsFor, loadAccount, startAgent } from "../agent.js";
 import { type AgentConfig, defaultConfigText, loadConfig } from "../config/config.js";
 import { openStore, TERMINAL_STATES } from "../store/store.js";
 
@@ -76,7 +76,8 @@ program
   .action(async (options: { stake: string; gatewayUrl?: string; miner?: string }) => {
     const config = configFrom(program.opts<Globals>());
     const account = await loadAccount(config);
-    const { walletClient } = clientsFor(config, account);
+    const { publicClient: reader, walletClient } = clientsFor(config, account);
+    await checkChainId(reader, config);
     const { registry } = addressesFor(config);
     const engines = (config.engines.wasm.enabled ? 1 : 0) | (config.engines.docker.enabled ? 2 : 0);
     const gatewayUrl = options.gatewayUrl ?? config.gateway.publicUrl ?? `http://${config.gateway.host}:${config.gateway.port}`;
@@ -125,6 +126,7 @@ program
     const config = configFrom(program.opts<Globals>());
     const account = await loadAccount(config);
     const { publicClient } = clientsFor(config, account);
+    await checkChainId(publicClient, config);
     const { market, registry } = addressesFor(config);
     const store = openStore(join(resolve(config.stateDir), "agent.db"));
     const jobs = store.allJobs();
