@@ -5,6 +5,7 @@
  * an encrypted keystore file (the config only says where).
  */
 import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { isAddress, parseEther } from "viem";
 import { z } from "zod/v4";
 
@@ -155,9 +156,30 @@ export function readConfigFile(path: string): Record<string, unknown> {
   }
 }
 
+/** Config keys that name files or directories. */
+const PATH_KEYS = [["stateDir"], ["results", "dir"], ["data", "pieceDir"], ["engines", "wasm", "moduleDir"], ["keys", "keystore"]];
+
+/**
+ * Relative paths in a config file are relative to the file's own directory (so the agent finds
+ * the same directories whatever directory it starts in); env and flag values stay relative to
+ * the current directory, as paths typed in a shell are.
+ */
+function resolveFilePaths(raw: Record<string, unknown>, base: string): Record<string, unknown> {
+  for (const path of PATH_KEYS) {
+    let node: unknown = raw;
+    for (const key of path.slice(0, -1)) node = node && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined;
+    const leaf = path.at(-1)!;
+    if (node && typeof node === "object" && typeof (node as Record<string, unknown>)[leaf] === "string") {
+      const value = (node as Record<string, string>)[leaf]!;
+      if (!isAbsolute(value)) (node as Record<string, unknown>)[leaf] = resolve(base, value);
+    }
+  }
+  return raw;
+}
+
 /** Merges file ← env ← flags and validates. `flags` are dotted keys, e.g. {"chain.market": "0x…"}. */
 export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; flags?: Record<string, unknown> } = {}): AgentConfig {
-  const raw: Record<string, unknown> = options.file ? readConfigFile(options.file) : {};
+  const raw: Record<string, unknown> = options.file ? resolveFilePaths(readConfigFile(options.file), dirname(resolve(options.file))) : {};
   const env = options.env ?? process.env;
   for (const [name, path] of Object.entries(ENV_KEYS)) {
     const value = env[name];
@@ -178,6 +200,7 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
 export function defaultConfigText(): string {
   return `// Shoal agent configuration (JSON; lines starting with // are comments).
 // Every key can also come from an environment variable (SHOAL_AGENT_*) or a flag; see README.md.
+// Relative paths here are relative to this file's directory.
 {
   // The chain: RPC URLs (later ones are fallbacks), chain ID (31337 local, 314159 Calibration, 314 mainnet),
   // and how many blocks to wait before acting on an event.
