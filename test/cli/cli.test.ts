@@ -319,8 +319,9 @@ describe("shoal CLI (the real binary, against a local chain over HTTP)", functio
       const jobId = await submitJson();
       const run = await shoal(["job", "cancel", String(jobId)], { SHOAL_PRIVATE_KEY: OTHER.privateKey });
       assertOneLineError(run, /^shoal: NotCancellable: only the client can cancel, and only before any slot is claimed$/, 1);
-      const replication = await shoal(["job", "submit", specFile, "--replicas", "17", "--quorum", "1", "--price", "0.1"]);
-      assertOneLineError(replication, /InvalidReplication: quorum must be between 1 and replicas, and replicas between 1 and 16/, 1);
+      // (--replicas 17 is refused locally now, as a usage error: see below.)
+      const collateral = await shoal(["job", "submit", specFile, "--replicas", "1", "--quorum", "1", "--price", "0.1", "--collateral", "0.000001"]);
+      assertOneLineError(collateral, /CollateralTooLow: raise the collateral to the market's minimum/, 1);
     });
 
     it("waiting past --timeout reports the job, which goes on", async function () {
@@ -334,6 +335,9 @@ describe("shoal CLI (the real binary, against a local chain over HTTP)", functio
       assertOneLineError(await shoal([...base, "--replicas", "abc", "--quorum", "1", "--price", "1"]), /--replicas <n>' argument 'abc' is invalid: must be a positive integer/, 2);
       assertOneLineError(await shoal([...base, "--replicas", "1", "--quorum", "1"]), /required option '--price <amount>' not specified/, 2);
       assertOneLineError(await shoal([...base, "--replicas", "1", "--quorum", "2", "--price", "1"]), /--quorum \(2\) cannot exceed --replicas \(1\)/, 2);
+      assertOneLineError(await shoal([...base, "--replicas", "17", "--quorum", "1", "--price", "1"]), /--replicas must be 1\.\.16 \(got 17\)/, 2);
+      assertOneLineError(await shoal([...base, "--replicas", "1", "--quorum", "1", "--price", "0"]), /--price must be more than 0/, 2);
+      assertOneLineError(await shoal([...base, "--replicas", "1", "--quorum", "1", "--price", "2000000"]), /--price must be below 2\^80 units of FIL/, 2);
       assertOneLineError(await shoal([...base, "--replicas", "1", "--quorum", "1", "--price", "1", "--timeout", "5"]), /--timeout only applies with --wait/, 2);
       assertOneLineError(await shoal([...base, "--replicas", "1", "--quorum", "1", "--price", "0.1234567890123456789"]), /--price has more than 18 decimals/, 2);
       assertOneLineError(await shoal(["job", "status", "x1"]), /<id> 'x1' is invalid: must be a job ID/, 2);

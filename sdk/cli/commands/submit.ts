@@ -51,9 +51,14 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/** The market's limits (JobMarket: n ≤ 16; price and collateral are uint80). */
+const MAX_REPLICAS = 16;
+const MAX_AMOUNT = 2n ** 80n;
+
 /** `shoal job submit <spec>`: posts the job, and with --wait follows it to its result CID. */
 export async function submitCommand(file: string, options: SubmitOptions, global: GlobalOptions): Promise<void> {
   if (options.timeout !== undefined && !options.wait) throw new UsageError("--timeout only applies with --wait");
+  if (options.replicas > MAX_REPLICAS) throw new UsageError(`--replicas must be 1..${MAX_REPLICAS} (got ${options.replicas})`);
   if (options.quorum > options.replicas) throw new UsageError(`--quorum (${options.quorum}) cannot exceed --replicas (${options.replicas})`);
   const token = options.token ? parseAddress(options.token, "--token") : zeroAddress;
   const spec = await readSpec(file);
@@ -62,7 +67,10 @@ export async function submitCommand(file: string, options: SubmitOptions, global
 
   const unit = await unitOf(context, token);
   const price = toUnits(options.price, unit, "--price");
+  if (price === 0n) throw new UsageError("--price must be more than 0");
+  if (price >= MAX_AMOUNT) throw new UsageError(`--price must be below 2^80 units of ${unit.symbol}`);
   const collateral = options.collateral === undefined ? undefined : toUnits(options.collateral, FIL_UNIT, "--collateral");
+  if (collateral !== undefined && collateral >= MAX_AMOUNT) throw new UsageError("--collateral must be below 2^80 attoFIL");
   if (token !== zeroAddress) await fundTokenEscrow(context, unit, BigInt(options.replicas) * price);
 
   const { inputs, locality } = toJobInputs(spec);
