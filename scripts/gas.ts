@@ -1,7 +1,8 @@
 /**
  * Prints the gas of every transaction of a whole job on the embedded chain (EDR), for n = 1 and
  * for n = 3 with k = 2, native FIL, fresh accounts (every first write is a zero-to-non-zero
- * store: the worst case). Run: `npm run gas`.
+ * store: the worst case), and what the settling reveal costs against a plain one as n grows.
+ * Run: `npm run gas`.
  */
 import { network } from "hardhat";
 import { encodeAbiParameters, parseEther, zeroAddress, zeroHash, type Hex } from "viem";
@@ -91,3 +92,18 @@ async function measureLocality() {
 print("n = 1, k = 1, native FIL", await measure(1, 1), 300_000n);
 print("n = 3, k = 2, native FIL", await measure(3, 2), 600_000n);
 await measureLocality();
+await measureSettlingReveals();
+
+/**
+ * What the k-th reveal (the one that settles) costs against a plain reveal of the same job, for
+ * n = k: the agent gives any reveal that may settle at least this ratio over its own estimate.
+ */
+async function measureSettlingReveals() {
+  console.log("\nSettling reveal against the job's first reveal (n = k, no callback)");
+  for (const n of [2, 3, 8, 16]) {
+    const rows = await measure(n, n);
+    const plain = rows.find((r) => r.step === "reveal #1")!.gas;
+    const settling = rows.at(-1)!.gas;
+    console.log(`  n = ${String(n).padEnd(3)} reveal #1 ${plain.toString().padStart(7)}   settling reveal ${settling.toString().padStart(7)}   ratio ${(Number(settling) / Number(plain)).toFixed(2)}`);
+  }
+}

@@ -5,11 +5,11 @@ import { join } from "node:path";
 import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
-import { parseEther } from "viem";
+import { getAbiItem, parseEther, toFunctionSelector } from "viem";
 import { startAgent, type Agent } from "../../agent/src/agent.js";
 import { loadConfig } from "../../agent/src/config/config.js";
 import { createLogger } from "../../agent/src/context.js";
-import { pieceCid, registerProvider, submitJob, waitForResult, type SpecInput } from "../../sdk/src/index.js";
+import { jobMarketAbi, pieceCid, registerProvider, submitJob, waitForResult, type SpecInput } from "../../sdk/src/index.js";
 import { fetchResult } from "../../sdk/src/node.js";
 import { KEYS, startLocalChain } from "../helpers/localChain.js";
 
@@ -100,6 +100,47 @@ describe("agent pipeline, three agents in process on a local chain", function ()
     let earned = 0n;
     for (const a of started) earned += await a.pipeline.withdrawEarnings();
     assert.equal(earned, parseEther("0.2"));
+  });
+
+  it("reveals from three agents in one block settle the job with no reverted transaction (any reveal that may settle gets the settling gas)", async function () {
+    // Blocks every 400 ms instead of one per transaction, as on a real chain: the three agents see
+    // the quorum together and their reveals share a block, so the one ordered last settles although
+    // it was estimated when no other reveal had landed.
+    const rpc = (method: string, params: unknown[]) => chain.publicClient.request({ method: method as never, params: params as never });
+    const from = await chain.publicClient.getBlockNumber();
+    await rpc("evm_setAutomine", [false]);
+    await rpc("evm_setIntervalMining", [400]);
+    try {
+      const spec: SpecInput = {
+        version: 1, engine: { type: "wasm", module: moduleCid, args: [] },
+        inputs: [{ piece: piece.v2, mount: "/inputs/text.txt", locality: false }], resources: { cpu: 1, memoryMb: 64, timeoutSec: 30 },
+      };
+      const { jobId } = await submitJob(chain.wallet(1), { spec, replicas: 3, quorum: 3, price: parseEther("0.1"), market: chain.market, commitWindow: 120, revealWindow: 120 });
+      await waitForResult(chain.publicClient, { jobId, market: chain.market, timeout: 120_000, pollingInterval: 100 });
+    } finally {
+      await rpc("evm_setIntervalMining", [0]);
+      await rpc("evm_setAutomine", [true]);
+    }
+    const to = await chain.publicClient.getBlockNumber();
+    const providers = new Set(agents.map((a) => a.account.address.toLowerCase()));
+    const revealSelector = toFunctionSelector(getAbiItem({ abi: jobMarketAbi, name: "reveal" }));
+    let sent = 0;
+    const reverted: string[] = [];
+    const revealBlocks: bigint[] = [];
+    for (let n = from + 1n; n <= to; n++) {
+      const block = await chain.publicClient.getBlock({ blockNumber: n, includeTransactions: true });
+      for (const tx of block.transactions) {
+        if (!providers.has(tx.from.toLowerCase())) continue;
+        sent++;
+        if (tx.input.startsWith(revealSelector)) revealBlocks.push(n);
+        const receipt = await chain.publicClient.getTransactionReceipt({ hash: tx.hash });
+        if (receipt.status !== "success") reverted.push(`${tx.input.slice(0, 10)} in block ${n} (gas limit ${tx.gas}, used ${receipt.gasUsed})`);
+      }
+    }
+    console.log(`      figure: ${sent} agent transactions, ${revealBlocks.length} reveals in ${new Set(revealBlocks).size} block(s), ${reverted.length} reverted`);
+    assert.equal(revealBlocks.length, 3);
+    assert.ok(new Set(revealBlocks).size < 3, "at least two reveals shared a block (the race under test)");
+    assert.deepEqual(reverted, []);
   });
 
   it("refuses or fails hostile jobs with a specific reason, counts them, and keeps serving the next good job", async function () {

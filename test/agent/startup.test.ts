@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { startAgent } from "../../agent/src/agent.js";
 import { loadConfig } from "../../agent/src/config/config.js";
 import { createLogger } from "../../agent/src/context.js";
+import { describeError } from "../../agent/src/pipeline/pipeline.js";
 import { lockStateDir, StateDirLockedError } from "../../agent/src/store/lock.js";
 import { KEYS, startLocalChain } from "../helpers/localChain.js";
 
@@ -71,5 +72,16 @@ describe("agent start-up checks", function () {
       assert.match(String((error as Error).message), new RegExp(`the RPC ${chain.rpcUrl} serves chain 31337, but the config says chain 314159`));
       return true;
     });
+  });
+
+  it("describes a failed transaction in one line that says what failed, not only viem's first line", async function () {
+    const { createWalletClient, http, parseEther } = await import("viem");
+    const { generatePrivateKey, privateKeyToAccount } = await import("viem/accounts");
+    const { hardhat } = await import("viem/chains");
+    const unfunded = createWalletClient({ chain: hardhat, transport: http(chain.rpcUrl), account: privateKeyToAccount(generatePrivateKey()) });
+    const error = await unfunded.sendTransaction({ to: unfunded.account.address, value: parseEther("1") }).catch((e: unknown) => e);
+    const line = describeError(error);
+    assert.doesNotMatch(line, /\n/);
+    assert.match(line, /fund|balance|insufficient/i, line);
   });
 });

@@ -77,6 +77,7 @@ export function openStore(path: string) {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const db = new DatabaseSync(path);
   db.exec(`
+    PRAGMA busy_timeout = 5000; -- a busy database (a backup, a status reader) is waited for, not an error
     PRAGMA journal_mode = WAL;
     PRAGMA synchronous = FULL;
     CREATE TABLE IF NOT EXISTS cursor (id INTEGER PRIMARY KEY CHECK (id = 1), block TEXT NOT NULL);
