@@ -25,7 +25,7 @@ import { filecoin, filecoinCalibration, hardhat } from "viem/chains";
 import { deployments, toPieceRef } from "@shoal/sdk";
 import { decryptKeystore } from "@shoal/sdk/node";
 import { encodeAbiParameters } from "viem";
-import { runSync } from "./chain/sync.js";
+import { runSync, type SyncStatus } from "./chain/sync.js";
 import type { AgentConfig } from "./config/config.js";
 import { createLogger, createMetrics, type Logger, type Metrics } from "./context.js";
 import { createInputResolver, ipfsHttp, pieceDirectory, pieceHttp, type InputSource } from "./data/index.js";
@@ -227,16 +227,33 @@ async function startLocked(config: AgentConfig, deps: AgentDeps, started: Starte
     onResultSent: deps.onResultSent,
   });
 
+  let chain: SyncStatus = { ok: true, cursor: store.cursor() ?? 0n };
   const gateway = await createGateway({
     results,
     metrics: metrics.registry,
     host: config.gateway.host,
     port: config.gateway.port,
     logger,
-    health: () => ({ ok: !controller.signal.aborted, details: { cursor: store.cursor()?.toString() ?? null, inFlight: pipeline.inFlight() } }),
+    // Unhealthy while stopping, or while the chain has not answered for three passes in a row.
+    health: () => ({
+      ok: !controller.signal.aborted && (chain.ok || chain.failures < 3),
+      details: {
+        cursor: store.cursor()?.toString() ?? null,
+        inFlight: pipeline.inFlight(),
+        chain: chain.ok
+          ? { ok: true, rpcUrls: config.chain.rpcUrls }
+          : { ok: false, rpcUrls: config.chain.rpcUrls, error: chain.error, failures: chain.failures, retryInMs: chain.retryInMs },
+      },
+    }),
   });
 
   const syncing = runSync({
+    onStatus: (status) => {
+      chain = status;
+      metrics.chainUp.set(status.ok ? 1 : 0);
+      if (status.ok) metrics.chainCursor.set(Number(status.cursor));
+      else metrics.chainSyncFailures.inc();
+    },
     client: publicClient, market, store, logger, confirmations: config.chain.confirmations, fromBlock,
     pollIntervalMs: config.chain.pollIntervalMs, signal: controller.signal,
     onEvents: (events) => pipeline.onEvents(events),

@@ -1,14 +1,18 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startAgent } from "../../agent/src/agent.js";
 import { loadConfig } from "../../agent/src/config/config.js";
 import { createLogger } from "../../agent/src/context.js";
-import { describeError } from "../../agent/src/pipeline/pipeline.js";
+import { describeError } from "../../agent/src/chain/errors.js";
 import { lockStateDir, StateDirLockedError } from "../../agent/src/store/lock.js";
 import { KEYS, startLocalChain } from "../helpers/localChain.js";
+import { freePort } from "../helpers/net.js";
 
 // Start-up refusals of the agent: a state directory another agent holds, an RPC of another chain.
 
@@ -83,5 +87,62 @@ describe("agent start-up checks", function () {
     const line = describeError(error);
     assert.doesNotMatch(line, /\n/);
     assert.match(line, /fund|balance|insufficient/i, line);
+  });
+
+  it("an RPC that stops answering is named in the logs, /healthz (503) and the metrics; the agent backs off and recovers", async function () {
+    // A proxy in front of the chain that can be switched off (HTTP 503), as an overloaded node is.
+    let down = false;
+    const proxy = createServer(async (req, res) => {
+      if (down) return void res.writeHead(503).end("overloaded");
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const upstream = await fetch(chain.rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: Buffer.concat(chunks) });
+      res.writeHead(upstream.status, { "content-type": "application/json" }).end(Buffer.from(await upstream.arrayBuffer()));
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    const rpcUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const agent = await startAgent(config(join(dir, "rpc-down"), { "chain.rpcUrls": [rpcUrl] }), { logger: createLogger("silent") });
+    const health = async () => {
+      const response = await fetch(`${agent.gateway.url}/healthz`);
+      return { status: response.status, body: (await response.json()) as { details: { chain: { ok: boolean; error?: string; failures?: number } } } };
+    };
+    const until = async (check: () => Promise<boolean>, what: string) => {
+      for (let t = 0; t < 100; t++) if (await check()) return;
+      else await new Promise((r) => setTimeout(r, 100));
+      assert.fail(`timed out waiting for ${what}`);
+    };
+    try {
+      await until(async () => (await health()).status === 200, "a healthy agent");
+      down = true;
+      const started = Date.now();
+      await until(async () => (await health()).status === 503, "/healthz to report the RPC down");
+      const { body } = await health();
+      assert.equal(body.details.chain.ok, false);
+      assert.equal(body.details.chain.error, `the RPC ${rpcUrl}/ did not answer (HTTP 503)`);
+      const metrics = await (await fetch(`${agent.gateway.url}/metrics`)).text();
+      assert.match(metrics, /^shoal_chain_up 0$/m);
+      const failures = Number(metrics.match(/^shoal_chain_sync_failures_total (\d+)$/m)?.[1]);
+      // Backoff (100 ms doubling): a handful of attempts in the time it took, not one per poll.
+      const elapsed = Date.now() - started;
+      console.log(`      figure: RPC down ${elapsed} ms: ${failures} failed sync passes (poll 100 ms, backoff doubling)`);
+      assert.ok(failures >= 3 && failures <= 2 + Math.log2(elapsed / 100) + 2, `${failures} failures in ${elapsed} ms`);
+      down = false;
+      await until(async () => (await health()).status === 200, "recovery once the RPC answers again");
+      assert.match(await (await fetch(`${agent.gateway.url}/metrics`)).text(), /^shoal_chain_up 1$/m);
+    } finally {
+      await agent.stop();
+      await new Promise((r) => proxy.close(r));
+    }
+  });
+
+  it("the CLI names an RPC that does not answer, in one line", async function () {
+    const bin = fileURLToPath(new URL("../../agent/bin/shoal-agent.mjs", import.meta.url));
+    const port = await freePort(); // nothing listens there
+    const run = spawnSync(process.execPath, [bin, "status", "--rpc", `http://127.0.0.1:${port}`, "--state-dir", join(dir, "cli")], {
+      env: { PATH: process.env.PATH, SHOAL_AGENT_PRIVATE_KEY: KEYS[2] },
+      encoding: "utf8",
+    });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, new RegExp(`^shoal-agent: the RPC http://127\\.0\\.0\\.1:${port}/ did not answer \\(ECONNREFUSED\\)\n$`));
   });
 });

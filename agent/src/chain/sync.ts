@@ -9,6 +9,7 @@
 import { type Address, type Client, type Log, parseEventLogs } from "viem";
 import { getBlock, getBlockNumber } from "viem/actions";
 import { getLogsChunked, jobMarketAbi, MAX_LOG_RANGE } from "@shoal/sdk";
+import { describeError } from "./errors.js";
 import type { Logger } from "../context.js";
 import type { Store } from "../store/store.js";
 
@@ -31,8 +32,13 @@ export type SyncOptions = {
   /** Called with each batch of confirmed events, in chain order, before the cursor moves past them. */
   onEvents: (events: MarketEvent[]) => Promise<void> | void;
   onReorg?: (ancestor: bigint) => void;
+  /** Told after every pass: whether the chain answered, and if not, what failed. */
+  onStatus?: (status: SyncStatus) => void;
   signal: AbortSignal;
 };
+
+/** The chain as the last pass saw it: for /healthz and the metrics. */
+export type SyncStatus = { ok: true; cursor: bigint } | { ok: false; error: string; failures: number; retryInMs: number };
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -91,13 +97,20 @@ export async function syncOnce(o: SyncOptions): Promise<bigint> {
 /** Runs {@link syncOnce} every `pollIntervalMs` until `signal` aborts, backing off on errors. */
 export async function runSync(o: SyncOptions): Promise<void> {
   let backoff = o.pollIntervalMs;
+  let failures = 0;
   while (!o.signal.aborted) {
     try {
-      await syncOnce(o);
+      const cursor = await syncOnce(o);
+      if (failures > 0) o.logger.info({ failures }, "chain sync recovered");
       backoff = o.pollIntervalMs;
+      failures = 0;
+      o.onStatus?.({ ok: true, cursor });
       await sleep(o.pollIntervalMs, o.signal);
     } catch (error) {
-      o.logger.warn({ err: error instanceof Error ? error.message.split("\n")[0] : String(error), retryInMs: backoff }, "chain sync failed; retrying");
+      failures++;
+      const err = describeError(error);
+      o.logger.warn({ err, failures, retryInMs: backoff }, "chain sync failed; retrying");
+      o.onStatus?.({ ok: false, error: err, failures, retryInMs: backoff });
       await sleep(backoff, o.signal);
       backoff = Math.min(backoff * 2, 60_000);
     }

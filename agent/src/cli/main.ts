@@ -9,6 +9,7 @@ import { Command, CommanderError } from "commander";
 import { formatEther, parseEther } from "viem";
 import { readContract } from "viem/actions";
 import { bindMiner, jobMarketAbi, providerRegistryAbi, registerProvider } from "@shoal/sdk";
+import { describeError } from "../chain/errors.js";
 import { addressesFor, checkChainId, clientsFor, loadAccount, startAgent } from "../agent.js";
 import { type AgentConfig, defaultConfigText, loadConfig } from "../config/config.js";
 import { openStore, TERMINAL_STATES } from "../store/store.js";
@@ -156,7 +157,6 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
-  const message = error instanceof Error ? (error.message.split("\n")[0] ?? String(error)) : String(error);
-  process.stderr.write(`shoal-agent: ${message}\n`);
+  process.stderr.write(`shoal-agent: ${describeError(error)}\n`);
   process.exit(1);
 }

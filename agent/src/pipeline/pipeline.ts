@@ -25,6 +25,7 @@ import {
   zeroAddress,
 } from "viem";
 import { estimateContractGas, readContract, simulateContract, waitForTransactionReceipt, writeContract } from "viem/actions";
+import { describeError } from "../chain/errors.js";
 import { computeCommitment, decodeSpec, jobMarketAbi, providerRegistryAbi, resultCidBytes, type Spec } from "@shoal/sdk";
 import type { MarketEvent } from "../chain/sync.js";
 import type { Logger, Metrics } from "../context.js";
@@ -104,21 +105,6 @@ function settlingGas(req: PostedRequest, estimate: bigint | undefined, othersDue
   if (estimate === undefined) return callback === 0n ? 0n : callback + 400_000n;
   const settlement = othersDue ? (estimate * (160n + 22n * BigInt(req.replicas))) / 100n : (estimate * 13n) / 10n;
   return settlement + callback;
-}
-
-/**
- * One line saying what failed. viem's first line is often generic (`Missing or invalid
- * parameters.`, `Execution reverted.`): add the contract's error name, or the node's own words.
- */
-export function describeError(error: unknown): string {
-  if (!(error instanceof BaseError)) return error instanceof Error ? (error.message.split("\n")[0] ?? String(error)) : String(error);
-  const short = (error.shortMessage.split("\n")[0] ?? "").replace(/\.$/, "");
-  const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
-  if (revert instanceof ContractFunctionRevertedError && revert.data?.errorName) {
-    return `${short}: ${revert.data.errorName}(${(revert.data.args ?? []).map(String).join(", ")})`;
-  }
-  const details = error.details?.split("\n")[0];
-  return details && !error.shortMessage.includes(details) ? `${short}: ${details}` : short;
 }
 
 function popcount(mask: bigint): number {
