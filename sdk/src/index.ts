@@ -25,6 +25,9 @@ export { expireJob } from "./actions/expireJob.js";
 export { finalizeJob } from "./actions/finalizeJob.js";
 export { registerProvider } from "./actions/registerProvider.js";
 export { revealResult } from "./actions/revealResult.js";
+export { unbondStake } from "./actions/unbondStake.js";
+export { updateProvider } from "./actions/updateProvider.js";
+export { withdrawStake } from "./actions/withdrawStake.js";
 export type { Capabilities } from "./actions/providerTypes.js";
 
 export * from "./spec/index.js";

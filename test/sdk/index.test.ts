@@ -93,10 +93,13 @@ describe("SDK public API", function () {
       "toCanonicalJson",
       "toJobInputs",
       "toPieceRef",
+      "unbondStake",
+      "updateProvider",
       "verifyBlock",
       "waitForResult",
       "watchJob",
       "withdraw",
+      "withdrawStake",
     ]);
   });
 

@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { Command, CommanderError } from "commander";
 import { formatEther, parseEther } from "viem";
 import { readContract } from "viem/actions";
-import { bindMiner, jobMarketAbi, providerRegistryAbi, registerProvider } from "@shoal/sdk";
+import { addStake, bindMiner, jobMarketAbi, providerRegistryAbi, registerProvider, unbondStake, updateProvider, withdraw, withdrawStake } from "@shoal/sdk";
 import { describeError } from "../chain/errors.js";
 import { addressesFor, checkChainId, clientsFor, loadAccount, startAgent } from "../agent.js";
 import { type AgentConfig, defaultConfigText, loadConfig } from "../config/config.js";
@@ -68,29 +68,133 @@ program
     process.stdout.write(`wrote ${resolve(options.output)}\n`);
   });
 
+/** The signer and registry of a provider command, on the chain the config names. */
+async function providerContext() {
+  const config = configFrom(program.opts<Globals>());
+  const account = await loadAccount(config);
+  const { publicClient, walletClient } = clientsFor(config, account);
+  await checkChainId(publicClient, config);
+  const { registry, market } = addressesFor(config);
+  const read = () => readContract(publicClient, { address: registry, abi: providerRegistryAbi, functionName: "provider", args: [account.address] });
+  return { config, account, publicClient, walletClient, registry, market, read };
+}
+
+function capabilitiesOf(config: AgentConfig) {
+  const engines = (config.engines.wasm.enabled ? 1 : 0) | (config.engines.docker.enabled ? 2 : 0);
+  return { engines, cpus: config.policy.maxCpu, memoryMb: config.policy.maxMemoryMb, gpus: config.policy.gpus };
+}
+
+function parseMiner(text: string): bigint {
+  const digits = text.replace(/^[ft]0/, "");
+  if (!/^\d{1,19}$/.test(digits)) throw new Error(`miner ${text} is not an actor ID: use the number of its f0 address, e.g. 1234 or f01234`);
+  return BigInt(digits);
+}
+
+function parseFil(text: string, what: string): bigint {
+  let value: bigint;
+  try {
+    value = parseEther(text);
+  } catch {
+    throw new Error(`${what} must be an amount of FIL, e.g. 10 or 0.5 (got ${text})`);
+  }
+  if (value <= 0n) throw new Error(`${what} must be more than 0 FIL`);
+  return value;
+}
+
 program
   .command("register")
-  .description("register as a provider: stake, gateway URL and capabilities (and bind a miner)")
+  .description("register as a provider: stake, gateway URL and capabilities (and bind a miner); safe to re-run")
   .requiredOption("--stake <FIL>", "stake to deposit")
   .option("--gateway-url <url>", "public URL of the result gateway (default: config gateway.publicUrl or http://host:port)")
   .option("--miner <id>", "Filecoin miner actor ID (f0…) to bind; the key must control it")
   .action(async (options: { stake: string; gatewayUrl?: string; miner?: string }) => {
-    const config = configFrom(program.opts<Globals>());
-    const account = await loadAccount(config);
-    const { publicClient: reader, walletClient } = clientsFor(config, account);
-    await checkChainId(reader, config);
-    const { registry } = addressesFor(config);
-    const engines = (config.engines.wasm.enabled ? 1 : 0) | (config.engines.docker.enabled ? 2 : 0);
+    const stake = parseFil(options.stake, "--stake");
+    const minerId = options.miner === undefined ? undefined : parseMiner(options.miner);
+    const { config, account, walletClient, registry, read } = await providerContext();
     const gatewayUrl = options.gatewayUrl ?? config.gateway.publicUrl ?? `http://${config.gateway.host}:${config.gateway.port}`;
-    await registerProvider(walletClient, {
-      registry, account, gatewayUrl, stake: parseEther(options.stake),
-      capabilities: { engines, cpus: config.policy.maxCpu, memoryMb: config.policy.maxMemoryMb, gpus: config.policy.gpus },
-    });
-    process.stdout.write(`registered ${account.address} with ${options.stake} FIL stake, gateway ${gatewayUrl}\n`);
-    if (options.miner) {
-      await bindMiner(walletClient, { registry, account, minerId: BigInt(options.miner.replace(/^[ft]0/, "")) });
-      process.stdout.write(`bound miner f0${options.miner.replace(/^[ft]0/, "")}\n`);
+    const before = await read();
+    // Re-running after a failed miner binding must not fail on the registration that went through.
+    if (before.active) {
+      process.stdout.write(`already registered: ${account.address} with ${formatEther(before.stake)} FIL stake (add-stake adds more, set-gateway changes the URL)\n`);
+    } else {
+      await registerProvider(walletClient, { registry, account, gatewayUrl, stake, capabilities: capabilitiesOf(config) });
+      process.stdout.write(`registered ${account.address} with ${options.stake} FIL stake, gateway ${gatewayUrl}\n`);
     }
+    if (minerId !== undefined) {
+      if (before.minerId === minerId) return void process.stdout.write(`miner f0${minerId} already bound\n`);
+      try {
+        await bindMiner(walletClient, { registry, account, minerId });
+      } catch (error) {
+        throw new Error(`registered, but binding miner f0${minerId} failed: ${describeError(error)}; fix that, then run: shoal-agent bind-miner ${minerId}`);
+      }
+      process.stdout.write(`bound miner f0${minerId}\n`);
+    }
+  });
+
+program
+  .command("bind-miner <id>")
+  .description("bind the Filecoin miner actor (f0…) your key controls to this provider")
+  .action(async (id: string) => {
+    const minerId = parseMiner(id);
+    const { account, walletClient, registry } = await providerContext();
+    await bindMiner(walletClient, { registry, account, minerId });
+    process.stdout.write(`bound miner f0${minerId} to ${account.address}\n`);
+  });
+
+program
+  .command("set-gateway <url>")
+  .description("change the gateway URL clients download results from (and the capabilities, from the config)")
+  .action(async (url: string) => {
+    if (!/^https?:\/\/\S+$/.test(url)) throw new Error(`gateway URL ${url} must be an http(s) URL`);
+    const { config, account, walletClient, registry } = await providerContext();
+    await updateProvider(walletClient, { registry, account, gatewayUrl: url, capabilities: capabilitiesOf(config) });
+    process.stdout.write(`gateway of ${account.address} is now ${url}\n`);
+  });
+
+program
+  .command("add-stake <FIL>")
+  .description("add to your stake (collateral for the jobs you claim is locked from it)")
+  .action(async (amount: string) => {
+    const value = parseFil(amount, "the amount");
+    const { account, walletClient, registry, read } = await providerContext();
+    await addStake(walletClient, { registry, account, amount: value });
+    process.stdout.write(`stake of ${account.address} is now ${formatEther((await read()).stake)} FIL\n`);
+  });
+
+program
+  .command("unbond <FIL>")
+  .description("start unbonding free stake; withdraw it with withdraw-stake once the unbonding delay has passed")
+  .action(async (amount: string) => {
+    const value = parseFil(amount, "the amount");
+    const { account, walletClient, registry, read } = await providerContext();
+    const p = await read();
+    const free = p.stake - p.locked;
+    if (value > free) throw new Error(`only ${formatEther(free)} FIL of the stake is free (${formatEther(p.locked)} FIL is locked as collateral of open jobs)`);
+    await unbondStake(walletClient, { registry, account, amount: value });
+    const after = await read();
+    process.stdout.write(`unbonding ${formatEther(after.unbonding)} FIL, withdrawable from ${new Date(Number(after.unbondingEndsAt) * 1000).toISOString()}\n`);
+  });
+
+program
+  .command("withdraw-stake")
+  .description("withdraw stake whose unbonding delay has passed")
+  .action(async () => {
+    const { account, publicClient, walletClient, registry, read } = await providerContext();
+    const p = await read();
+    if (p.unbonding === 0n) throw new Error("nothing is unbonding: run unbond <FIL> first");
+    const now = (await publicClient.getBlock()).timestamp;
+    if (now < p.unbondingEndsAt) throw new Error(`${formatEther(p.unbonding)} FIL unbonds at ${new Date(Number(p.unbondingEndsAt) * 1000).toISOString()}; try again then`);
+    await withdrawStake(walletClient, { registry, account });
+    process.stdout.write(`withdrew ${formatEther(p.unbonding)} FIL of stake to ${account.address}\n`);
+  });
+
+program
+  .command("withdraw")
+  .description("withdraw the pay (and any refunds) the market owes this provider")
+  .action(async () => {
+    const { account, walletClient, market } = await providerContext();
+    const { amount, jobIds } = await withdraw(walletClient, { market, account });
+    process.stdout.write(amount === 0n ? "nothing is owed\n" : `withdrew ${formatEther(amount)} FIL from ${jobIds.length} job(s) to ${account.address}\n`);
   });
 
 program
