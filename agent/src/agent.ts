@@ -4,7 +4,7 @@
  * the pipeline — all sharing one context and one shutdown signal. `startAgent` returns once the
  * gateway listens and recovery has run; `stop()` shuts everything down in order.
  */
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readFile, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import {
   type Account,
@@ -18,11 +18,12 @@ import {
   http,
   type PublicClient,
   type WalletClient,
+  formatEther,
 } from "viem";
 import { nonceManager, privateKeyToAccount } from "viem/accounts";
-import { getChainId } from "viem/actions";
+import { getChainId, readContract } from "viem/actions";
 import { filecoin, filecoinCalibration, hardhat } from "viem/chains";
-import { deployments, toPieceRef } from "@shoal/sdk";
+import { deployments, jobMarketAbi, providerRegistryAbi, toPieceRef } from "@shoal/sdk";
 import { decryptKeystore } from "@shoal/sdk/node";
 import { encodeAbiParameters } from "viem";
 import { runSync, type SyncStatus } from "./chain/sync.js";
@@ -73,7 +74,12 @@ export type AgentClients = { chain: Chain; publicClient: PublicClient; walletCli
 
 export function clientsFor(config: AgentConfig, account: Account): AgentClients {
   const chain = chainFor(config.chain.chainId);
-  const transport = fallback(config.chain.rpcUrls.map((url) => http(url, { retryCount: 2, timeout: 20_000 })));
+  // Each URL retries twice; the fallback over all URLs once more. The chain sync and the pipeline
+  // back off on their own above this, so an unreachable RPC is reported within seconds.
+  const transport = fallback(
+    config.chain.rpcUrls.map((url) => http(url, { retryCount: 2, timeout: 20_000 })),
+    { retryCount: 1 },
+  );
   const publicClient = createPublicClient({ chain, transport, pollingInterval: config.chain.pollIntervalMs }) as PublicClient;
   const walletClient = createWalletClient({ chain, transport, account }) as WalletClient;
   return { chain, publicClient, walletClient };
@@ -152,6 +158,8 @@ export type Agent = {
   account: Account;
   market: Address;
   registry: Address;
+  /** What the start-up checks found that would make the agent refuse every job (see {@link preflight}). */
+  warnings: string[];
   gateway: Gateway;
   store: Store;
   metrics: Metrics;
@@ -161,6 +169,38 @@ export type Agent = {
   /** Stops following the chain, lets the transaction in flight finish, closes the gateway and the store. */
   stop(): Promise<void>;
 };
+
+/**
+ * Start-up checks for the mistakes that leave an agent running but refusing everything: a key
+ * that is not registered, free stake below the market's minimum collateral, a piece or module
+ * directory that does not exist. Each warning says what to do. (The agent still starts: a
+ * provider may register after starting, as the registration needs the gateway's URL.)
+ */
+export async function preflight(
+  config: AgentConfig,
+  o: { publicClient: PublicClient; account: Address; market: Address; registry: Address },
+): Promise<string[]> {
+  const warnings: string[] = [];
+  const [p, minCollateral] = await Promise.all([
+    readContract(o.publicClient, { address: o.registry, abi: providerRegistryAbi, functionName: "provider", args: [o.account] }),
+    readContract(o.publicClient, { address: o.market, abi: jobMarketAbi, functionName: "minCollateral" }),
+  ]);
+  if (!p.active) {
+    warnings.push(`${o.account} is not registered as a provider on chain ${config.chain.chainId}: it can claim no job until you run \`shoal-agent register --stake <FIL>\``);
+  } else if (p.stake - p.locked < minCollateral) {
+    warnings.push(`free stake ${formatEther(p.stake - p.locked)} FIL is below the market's minimum collateral ${formatEther(minCollateral)} FIL: no job can be claimed until you run \`shoal-agent add-stake <FIL>\``);
+  }
+  const dirs: [string, string | undefined][] = [["data.pieceDir", config.data.pieceDir], ["engines.wasm.moduleDir", config.engines.wasm.enabled ? config.engines.wasm.moduleDir : undefined]];
+  for (const [key, dir] of dirs) {
+    if (dir !== undefined && !(await stat(dir).then((st) => st.isDirectory(), () => false))) {
+      warnings.push(`${key} ${resolve(dir)} is not a directory: ${key === "data.pieceDir" ? "no stored piece will be found there" : "modules will only come from the specs' sources"}`);
+    }
+  }
+  if (!config.data.pieceDir && !config.data.pieceHttp && !config.data.ipfsHttp) {
+    warnings.push("no data source is configured (data.pieceDir, data.pieceHttp or data.ipfsHttp): every job with inputs will be refused");
+  }
+  return warnings;
+}
 
 /** Starts an agent; resolves once it serves its gateway and follows the chain. */
 export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Promise<Agent> {
@@ -260,12 +300,15 @@ async function startLocked(config: AgentConfig, deps: AgentDeps, started: Starte
   });
   const scheduling = pipeline.run(config.chain.pollIntervalMs);
   const pruneTimer = setInterval(() => void results.prune().catch(() => {}), 3_600_000);
+  const warnings = await preflight(config, { publicClient, account: account.address, market, registry });
+  for (const warning of warnings) logger.warn({ warning }, "check your setup");
   logger.info({ provider: account.address, market, gateway: gateway.url }, "shoal agent running");
 
   return {
     account,
     market,
     registry,
+    warnings,
     gateway,
     store,
     metrics,

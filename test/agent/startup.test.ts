@@ -11,6 +11,8 @@ import { loadConfig } from "../../agent/src/config/config.js";
 import { createLogger } from "../../agent/src/context.js";
 import { describeError } from "../../agent/src/chain/errors.js";
 import { lockStateDir, StateDirLockedError } from "../../agent/src/store/lock.js";
+import { parseEther } from "viem";
+import { registerProvider } from "../../sdk/src/index.js";
 import { KEYS, startLocalChain } from "../helpers/localChain.js";
 import { freePort } from "../helpers/net.js";
 
@@ -107,7 +109,7 @@ describe("agent start-up checks", function () {
       return { status: response.status, body: (await response.json()) as { details: { chain: { ok: boolean; error?: string; failures?: number } } } };
     };
     const until = async (check: () => Promise<boolean>, what: string) => {
-      for (let t = 0; t < 100; t++) if (await check()) return;
+      for (let t = 0; t < 300; t++) if (await check()) return;
       else await new Promise((r) => setTimeout(r, 100));
       assert.fail(`timed out waiting for ${what}`);
     };
@@ -144,5 +146,21 @@ describe("agent start-up checks", function () {
     });
     assert.equal(run.status, 1);
     assert.match(run.stderr, new RegExp(`^shoal-agent: the RPC http://127\\.0\\.0\\.1:${port}/ did not answer \\(ECONNREFUSED\\)\n$`));
+  });
+
+  it("warns at start, with the fix, about what would make it refuse every job: no registration, missing directories, no data source", async function () {
+    const stateDir = join(dir, "preflight");
+    const first = await startAgent(config(stateDir, { "data.pieceDir": join(dir, "no-such-pieces"), "engines.wasm.moduleDir": join(dir, "no-such-modules") }), { logger: createLogger("silent") });
+    await first.stop();
+    const address = first.account.address;
+    assert.deepEqual(first.warnings, [
+      `${address} is not registered as a provider on chain 31337: it can claim no job until you run \`shoal-agent register --stake <FIL>\``,
+      `data.pieceDir ${join(dir, "no-such-pieces")} is not a directory: no stored piece will be found there`,
+      `engines.wasm.moduleDir ${join(dir, "no-such-modules")} is not a directory: modules will only come from the specs' sources`,
+    ]);
+    await registerProvider(chain.wallet(2), { registry: chain.registry, stake: parseEther("10"), gatewayUrl: "http://127.0.0.1:1", capabilities: { engines: 1, cpus: 1, memoryMb: 64, gpus: 0 } });
+    const second = await startAgent(config(stateDir), { logger: createLogger("silent") });
+    await second.stop();
+    assert.deepEqual(second.warnings, ["no data source is configured (data.pieceDir, data.pieceHttp or data.ipfsHttp): every job with inputs will be refused"]);
   });
 });

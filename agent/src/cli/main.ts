@@ -203,6 +203,7 @@ program
   .action(async () => {
     const config = configFrom(program.opts<Globals>());
     const agent = await startAgent(config);
+    for (const warning of agent.warnings) process.stderr.write(`shoal-agent: warning: ${warning}\n`);
     process.stdout.write(`shoal-agent ${agent.account.address} running; gateway ${agent.gateway.url}\n`);
     // SIGTERM (docker stop, systemctl stop) or SIGINT: stop taking work, let each transaction in
     // flight get its receipt and be recorded, close the gateway and the store, exit 0. A second
