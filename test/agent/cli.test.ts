@@ -54,6 +54,7 @@ describe("shoal-agent provider commands (the real binary, against a local chain)
   const provider = () => chain.publicClient.readContract({ address: chain.registry, abi: providerRegistryAbi, functionName: "provider", args: [address] });
 
   it("register with a miner that cannot be bound keeps the registration and says how to finish; a re-run does not fail on it", async function () {
+    await oneLineError(/RegistryStakeTooLow: stake at least 1 FIL \(this sent 0\.5 FIL\)/, "register", "--stake", "0.5");
     await oneLineError(/registered, but binding miner f01234 failed: .+; fix that, then run: shoal-agent bind-miner 1234/, "register", "--stake", "10", "--miner", "f01234");
     assert.equal((await provider()).active, true);
     assert.equal((await provider()).stake, parseEther("10"));

@@ -54,13 +54,15 @@ async function result(text: string) {
 }
 
 /** A fake provider gateway serving `car` at /ipfs/<cid>?format=car. */
-async function gateway(cid: string, car: Uint8Array): Promise<{ url: string; server: Server }> {
+async function gateway(cid: string, car: Uint8Array): Promise<{ url: string; server: Server; downloads: () => number }> {
+  let downloads = 0;
   const server = createServer((req, res) => {
+    downloads++;
     if (req.url === `/ipfs/${cid}?format=car`) res.writeHead(200, { "content-type": "application/vnd.ipld.car" }).end(car);
     else res.writeHead(404).end();
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server };
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server, downloads: () => downloads };
 }
 
 describe("shoal CLI (the real binary, against a local chain over HTTP)", function () {
@@ -217,8 +219,10 @@ describe("shoal CLI (the real binary, against a local chain over HTTP)", functio
       const json = JSON.parse(ok(await shoal(["job", "get", String(jobId), "--out", join(dir, `json-${jobId}`), "--json"])).stdout);
       assert.deepEqual([json.resultCid, json.files, json.gateway], [cid, 2, served.url]);
 
-      // Unpacking never overwrites: the same directory again is refused in one line.
+      // Unpacking never overwrites: the same directory again is refused in one line, before any download.
+      const downloads = served.downloads();
       assertOneLineError(await shoal(["job", "get", String(jobId), "-o", out]), /exists and is not an empty directory/);
+      assert.equal(served.downloads(), downloads, "refused before downloading");
     } finally {
       served.server.close();
     }

@@ -1,4 +1,5 @@
 import type { Address, Client } from "viem";
+import { resolve } from "node:path";
 import { readContract } from "viem/actions";
 import { jobMarketAbi } from "../abi/jobMarket.js";
 import { providerRegistryAbi } from "../abi/providerRegistry.js";
@@ -9,7 +10,8 @@ import {
   type ResultNotAvailableErrorType,
 } from "../errors/client.js";
 import { resolveMarket, resolveRegistry } from "../internal/contracts.js";
-import { unpackResult, type UnpackResultReturnType } from "../result/unpackResult.js";
+import { DestinationNotEmptyError, type DestinationNotEmptyErrorType } from "../errors/result.js";
+import { checkDestination, unpackResult, type UnpackResultReturnType } from "../result/unpackResult.js";
 import { getJob } from "./getJob.js";
 
 export type FetchResultParameters = {
@@ -26,7 +28,7 @@ export type FetchResultParameters = {
   registry?: Address | undefined;
 };
 export type FetchResultReturnType = UnpackResultReturnType & { gateway: string };
-export type FetchResultErrorType = ResultNotAvailableErrorType | ResultFetchErrorType;
+export type FetchResultErrorType = ResultNotAvailableErrorType | ResultFetchErrorType | DestinationNotEmptyErrorType;
 
 /**
  * Downloads job `jobId`'s result as a CAR from the gateways of the providers that revealed it
@@ -42,6 +44,7 @@ export async function fetchResult(client: Client, parameters: FetchResultParamet
   const registry = parameters.registry ?? (await readContract(client, { address: market, abi: jobMarketAbi, functionName: "registry" }));
   const job = await getJob(client, { jobId: parameters.jobId, market });
   if (!job.resultCid) throw new ResultNotAvailableError({ jobId: parameters.jobId, status: job.status });
+  await checkDestination(resolve(parameters.outDir)); // before any download, not after each one
   const doFetch = parameters.fetch ?? globalThis.fetch;
   const attempts: { gateway: string; error: string }[] = [];
   for (const slot of job.winners) {
@@ -58,6 +61,7 @@ export async function fetchResult(client: Client, parameters: FetchResultParamet
       const unpacked = await unpackResult(car, parameters.outDir, { expectedCid: job.resultCid, maxBytes: parameters.maxBytes });
       return { ...unpacked, gateway };
     } catch (error) {
+      if (error instanceof DestinationNotEmptyError) throw error; // no other gateway can fix that
       attempts.push({ gateway, error: error instanceof Error ? error.message.split("\n")[0]! : String(error) });
     }
   }

@@ -1,4 +1,4 @@
-import { BaseError, ContractFunctionRevertedError, type Address, type Client } from "viem";
+import { BaseError, ContractFunctionRevertedError, formatEther, type Address, type Client } from "viem";
 import { deployments } from "../deployments.js";
 import { MarketCallError, ShoalNotDeployedError } from "../errors/client.js";
 
@@ -18,8 +18,18 @@ export function resolveRegistry(client: Client, registry?: Address): Address {
   return found;
 }
 
-/** What to do about each custom error of the market and the registry. */
-const HINTS: Record<string, string> = {
+/** What to do about each custom error of the market and the registry (some read the error's arguments). */
+const HINTS: Record<string, string | ((args: readonly unknown[]) => string)> = {
+  RegistryStakeTooLow: ([sent, minimum]) => `stake at least ${fil(minimum)} FIL (this sent ${fil(sent)} FIL)`,
+  RegistryAlreadyRegistered: "this account is already registered: add stake or change its gateway instead",
+  RegistryNotRegistered: "register this account as a provider first",
+  RegistryInvalidGatewayUrl: ([, maxLength]) => `use a gateway URL of 1..${String(maxLength)} bytes`,
+  RegistryInsufficientFreeStake: ([, free, needed]) => `free stake is ${fil(free)} FIL and ${fil(needed)} FIL is needed: add stake or wait for open jobs to settle`,
+  RegistryUnbondingNotReady: ([, endsAt]) => `the stake unbonds at ${new Date(Number(endsAt) * 1000).toISOString()}; try again then`,
+  RegistryInvalidAmount: "the amount must be more than 0 and at most the free stake",
+  RegistryNotAMiner: "that actor is not a miner known to the power actor",
+  RegistryNotMinerController: "your f410 address must be the miner's owner, worker or a control address",
+  RegistryMinerAlreadyBound: ([, boundTo]) => `that miner is already bound to ${String(boundTo)}`,
   MarketPaused: "the market is paused for new jobs; try later",
   InvalidReplication: "quorum must be between 1 and replicas, and replicas between 1 and 16",
   InvalidPrice: "the price per replica must be positive",
@@ -46,6 +56,13 @@ const HINTS: Record<string, string> = {
   InsufficientGasForCallback: "send the transaction with more gas: the callback's limit must be honoured",
 };
 
+const fil = (value: unknown): string => (typeof value === "bigint" ? formatEther(value) : String(value));
+
+function hintFor(reason: string, args: readonly unknown[]): string {
+  const hint = HINTS[reason];
+  return typeof hint === "function" ? hint(args) : (hint ?? "the contract refused the call");
+}
+
 /**
  * Turns a viem contract error into a {@link MarketCallError} naming the contract's custom error
  * and what to do, or returns it unchanged.
@@ -58,7 +75,7 @@ export function toMarketError(error: unknown): unknown {
     return new MarketCallError({
       reason,
       args: revert.data.args ?? [],
-      hint: HINTS[reason] ?? "the contract refused the call",
+      hint: hintFor(reason, revert.data.args ?? []),
       cause: error,
     });
   }

@@ -112,7 +112,8 @@ function toCid(cid: CID | string): CID {
   }
 }
 
-async function checkDestination(path: string): Promise<void> {
+/** Throws DestinationNotEmptyError unless `path` is missing or an empty directory. */
+export async function checkDestination(path: string): Promise<void> {
   try {
     if (!(await stat(path)).isDirectory() || (await readdir(path)).length > 0) throw new DestinationNotEmptyError({ path });
   } catch (error) {
