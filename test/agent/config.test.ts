@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { defaultConfigText, loadConfig } from "../../agent/src/config/config.js";
+import { configSchema, defaultConfigText, loadConfig } from "../../agent/src/config/config.js";
 
 describe("agent config", function () {
   it("resolves relative paths in a config file from the file's directory, whatever the current directory", async function () {
@@ -27,4 +27,26 @@ describe("agent config", function () {
     assert.equal(config.stateDir, "state");
     assert.equal(config.results.dir, "out");
   });
+
+  it("shoal-agent init writes every key of the config, optional ones commented out, and the file loads as written", async function () {
+    const text = defaultConfigText();
+    const missing = leaves(configSchema).filter((path) => !text.includes(`"${path.at(-1)}"`));
+    assert.deepEqual(missing, [], "keys missing from the init config");
+    // Uncommenting the optional keys still gives valid JSON (the commas sit on the commented lines).
+    const dir = await mkdtemp(join(tmpdir(), "shoal-config-"));
+    const uncommented = text.replace(/^(\s*)\/\/ (,? ?"(market|registry|fromBlock|keystore|pieceHttp|ipfsHttp|publicUrl)".*)$/gm, "$1$2").replace(/"0x…"/g, '"0x0000000000000000000000000000000000000001"');
+    await writeFile(join(dir, "all.json"), uncommented);
+    const all = loadConfig({ file: join(dir, "all.json"), env: {} });
+    assert.equal(all.gateway.publicUrl, "https://sp.example.com/shoal");
+    assert.equal(all.data.ipfsHttp, "http://127.0.0.1:8080");
+    assert.equal(all.chain.fromBlock, 0);
+  });
 });
+
+/** Every leaf key path of a zod object schema (through defaults, prefaults and optionals). */
+function leaves(schema: unknown, prefix: string[] = []): string[][] {
+  const def = (schema as { _zod?: { def?: { shape?: Record<string, unknown>; innerType?: unknown } } })._zod?.def;
+  if (def?.shape) return Object.entries(def.shape).flatMap(([key, child]) => leaves(child, [...prefix, key]));
+  if (def?.innerType) return leaves(def.innerType, prefix);
+  return [prefix];
+}

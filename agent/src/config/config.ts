@@ -198,31 +198,71 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
 
 /** The commented config file `shoal-agent init` writes. */
 export function defaultConfigText(): string {
-  return `// Shoal agent configuration (JSON; lines starting with // are comments).
-// Every key can also come from an environment variable (SHOAL_AGENT_*) or a flag; see README.md.
-// Relative paths here are relative to this file's directory.
+  return `// Shoal agent configuration (JSON; lines starting with // are comments). Every key is here:
+// optional ones are commented out. Each can also come from an environment variable
+// (SHOAL_AGENT_*, see agent.env.example in @shoal/agent) or a flag; flags win over variables,
+// variables over this file. Relative paths here are relative to this file's directory.
+// Several agents on one machine: give each its own stateDir, results.dir and gateway.port.
 {
-  // The chain: RPC URLs (later ones are fallbacks), chain ID (31337 local, 314159 Calibration, 314 mainnet),
-  // and how many blocks to wait before acting on an event.
-  "chain": { "rpcUrls": ["http://127.0.0.1:8545"], "chainId": 31337, "confirmations": 0, "pollIntervalMs": 2000 },
-  // The key is read from this environment variable, or from an encrypted JSON keystore file
-  // whose password is in passwordEnv. It is never written here and never logged.
-  "keys": { "privateKeyEnv": "SHOAL_AGENT_PRIVATE_KEY" },
-  // Which jobs to take: minimum price per replica in FIL, and the resources this machine offers.
-  "policy": { "minPrice": "0", "maxCpu": 4, "maxMemoryMb": 4096, "gpus": 0, "maxTimeoutSec": 3600, "safetyMarginSec": 30 },
-  // Execution engines. Docker images must be pinned by digest and listed here.
-  // WASM modules are looked up in moduleDir (<cid>.wasm) or fetched from the spec's sources, and always checked against their CID.
-  "engines": { "wasm": { "enabled": true, "moduleDir": "./modules", "allowedModules": [] }, "docker": { "enabled": false, "allowedImages": [] } },
-  // Where the data lives: a directory of unsealed pieces named by piece CID, and/or the
-  // provider's piece endpoint (Curio/Boost: GET /piece/<pieceCid>).
-  "data": { "pieceDir": "./pieces" },
+  "chain": {
+    // RPC URLs; later ones are fallbacks. Chain ID: 31337 local, 314159 Calibration, 314 mainnet.
+    "rpcUrls": ["http://127.0.0.1:8545"],
+    "chainId": 31337,
+    // Contract addresses, only where the SDK records no deployment for the chain:
+    // "market": "0x…",
+    // "registry": "0x…",
+    // First block to read events from (default: the deployment's block):
+    // "fromBlock": 0,
+    // Blocks behind the head before acting on an event (FEVM: use the finality you trust), and how often to poll.
+    "confirmations": 0,
+    "pollIntervalMs": 2000
+  },
+  "keys": {
+    // The key is read from this environment variable, or from an encrypted JSON keystore file
+    // whose password is in passwordEnv. It is never written here and never logged.
+    "privateKeyEnv": "SHOAL_AGENT_PRIVATE_KEY",
+    // "keystore": "./key.json",
+    "passwordEnv": "SHOAL_AGENT_KEYSTORE_PASSWORD"
+  },
+  "policy": {
+    // Which jobs to take: minimum price per replica in FIL, and the resources this machine offers.
+    "minPrice": "0",
+    "maxCpu": 4,
+    "maxMemoryMb": 4096,
+    "gpus": 0,
+    "maxTimeoutSec": 3600,
+    // Seconds of a job's windows the agent keeps in hand: it does not claim what it could not finish in time.
+    "safetyMarginSec": 30
+  },
+  "engines": {
+    // WASM modules come from moduleDir (<cid>.wasm) or the spec's sources, always checked against their CID.
+    // allowedModules: module CIDs this agent runs (empty: any).
+    "wasm": { "enabled": true, "moduleDir": "./modules", "allowedModules": [] },
+    // Docker jobs need the engine's socket; images must be pinned by digest and listed here
+    // (repository names or name@sha256: references).
+    "docker": { "enabled": false, "socketPath": "/var/run/docker.sock", "allowedImages": [] }
+  },
+  "data": {
+    // Where the data lives: a directory of unsealed pieces named by piece CID, and/or the
+    // provider's piece endpoint (Curio/Boost: GET /piece/<pieceCid>), and/or a trustless gateway for CID inputs.
+    "pieceDir": "./pieces"
+    // , "pieceHttp": "http://127.0.0.1:12310"
+    // , "ipfsHttp": "http://127.0.0.1:8080"
+  },
   // Locality proofs: for each piece, the PDP data set and piece ID, or the f05 deal ID, that prove you store it.
   // e.g. { "piece": "bafkzcib…", "kind": "pdp", "dataSetId": 1, "pieceId": 0 } or { "piece": "baga…", "paddedSize": 2048, "kind": "deal", "dealId": 77 }
   "locality": [],
   // Results are kept as CARs for this long and served at the gateway (/ipfs/<cid>?format=car).
   "results": { "dir": "./.shoal/results", "retentionSeconds": 604800 },
-  "gateway": { "host": "127.0.0.1", "port": 7070 },
+  "gateway": {
+    "host": "127.0.0.1",
+    "port": 7070
+    // The URL clients use, registered on chain (default http://host:port):
+    // , "publicUrl": "https://sp.example.com/shoal"
+  },
+  // The job database: keep it across restarts and upgrades. One agent per stateDir.
   "stateDir": "./.shoal",
+  // Jobs executing at once; log level: trace, debug, info, warn, error, fatal, silent.
   "concurrency": 2,
   "logLevel": "info"
 }
