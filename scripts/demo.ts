@@ -65,7 +65,7 @@ try {
 
   // 2. Contracts.
   const pdp = await viem.deployContract("PDPVerifierStandIn");
-  const pdpLocality = await viem.deployContract("PdpLocality", [pdp.address]);
+  const pdpLocality = await viem.deployContract("PdpLocality", [pdp.address, 5_760n]); // proofs at most 2 days (5,760 epochs) old
   const dealLocality = await viem.deployContract("DealLocality");
   const { registry, market } = await deployShoal(viem, { pdpLocality: pdpLocality.address, dealLocality: dealLocality.address });
   say(`JobMarket ${market.address}, ProviderRegistry ${registry.address}`);

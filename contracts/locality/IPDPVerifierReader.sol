@@ -37,4 +37,10 @@ interface IPDPVerifierReader {
     /// @param pieceId The piece within it.
     /// @return cid The CID bytes, wrapped.
     function getPieceCid(uint256 setId, uint256 pieceId) external view returns (Cid memory cid);
+
+    /// @notice The epoch of the data set's last accepted proof (0 if it was never proven).
+    /// @dev Reverts with `DataSetNotLive()` for a dead or unknown data set.
+    /// @param setId The data set.
+    /// @return epoch The epoch (block number on FEVM).
+    function getDataSetLastProvenEpoch(uint256 setId) external view returns (uint256 epoch);
 }

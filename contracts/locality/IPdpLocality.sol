@@ -31,6 +31,14 @@ interface IPdpLocality is ILocalityVerifier {
     /// @param root The stored piece's root.
     /// @param paddedSize The stored piece's padded size.
     error PdpLocalityPieceMismatch(uint256 dataSetId, uint256 pieceId, bytes32 root, uint64 paddedSize);
+    /// @notice The data set has not been proven recently enough: its provider may have stopped
+    /// proving (a data set stays live for a while after that, and may have lost the data).
+    /// @param dataSetId The data set.
+    /// @param lastProvenEpoch The epoch of its last accepted proof (0: never proven).
+    /// @param maxProofAge The most epochs allowed since then.
+    error PdpLocalityProofStale(uint256 dataSetId, uint256 lastProvenEpoch, uint256 maxProofAge);
+    /// @notice The maximum proof age given to the constructor is zero.
+    error PdpLocalityZeroProofAge();
     /// @notice A PDPVerifier getter reverted (e.g. `DataSetNotLive()`).
     /// @param getter The getter's selector.
     /// @param dataSetId The data set.
@@ -40,4 +48,8 @@ interface IPdpLocality is ILocalityVerifier {
     /// @notice The PDPVerifier this adapter reads.
     /// @return verifier Its address.
     function pdpVerifier() external view returns (address verifier);
+
+    /// @notice The most epochs since a data set's last accepted proof for a claim to be accepted.
+    /// @return epochs The maximum proof age, in epochs (blocks).
+    function maxProofAge() external view returns (uint256 epochs);
 }

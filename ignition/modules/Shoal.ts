@@ -43,7 +43,7 @@ export const ShoalCore = buildModule("ShoalCore", (m) =>
 );
 
 export default buildModule("ShoalFilecoin", (m) => {
-  const pdpLocality = m.contract("PdpLocality", [m.getParameter<string>("pdpVerifier")]);
+  const pdpLocality = m.contract("PdpLocality", [m.getParameter<string>("pdpVerifier"), m.getParameter("pdpMaxProofAge", 5_760n)]);
   const dealLocality = m.contract("DealLocality");
   return { ...core(m, pdpLocality, dealLocality), pdpLocality, dealLocality };
 });

@@ -83,7 +83,7 @@ describe("end to end: three agent processes, a client, a local chain", function 
     // Chain: a PDPVerifier stand-in (test double) behind the real PdpLocality adapter, wired into the market.
     chain = await startLocalChain();
     const pdpHere = await deployArtifact(chain.wallet(0), chain.publicClient, "contracts/test/pdp/PDPVerifierStandIn.sol/PDPVerifierStandIn.json");
-    const adapterHere = await deployArtifact(chain.wallet(0), chain.publicClient, "contracts/locality/PdpLocality.sol/PdpLocality.json", [pdpHere]);
+    const adapterHere = await deployArtifact(chain.wallet(0), chain.publicClient, "contracts/locality/PdpLocality.sol/PdpLocality.json", [pdpHere, 5_760n]);
     Object.assign(chain, await deployShoalViem(chain.wallet(0), chain.publicClient, { pdpLocality: adapterHere }));
     const { abi: pdpAbi } = await artifact("contracts/test/pdp/PDPVerifierStandIn.sol/PDPVerifierStandIn.json");
 

@@ -60,7 +60,7 @@ export async function setup(
   if (options.locality) {
     const fevm = await installFevm(viem);
     const pdp = await viem.deployContract("PDPVerifierStandIn");
-    const pdpLocality = await viem.deployContract("PdpLocality", [pdp.address]);
+    const pdpLocality = await viem.deployContract("PdpLocality", [pdp.address, 5_760n]);
     const dealLocality = await viem.deployContract("DealLocality");
     options = { ...options, pdpLocality: pdpLocality.address, dealLocality: dealLocality.address };
     locality = { fevm, pdp, pdpLocality, dealLocality };

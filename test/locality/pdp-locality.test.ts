@@ -12,6 +12,9 @@ function pdpProof(dataSetId: bigint, pieceId: bigint): Hex {
   return encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }], [dataSetId, pieceId]);
 }
 
+/** Epochs a data set's last proof may be old (the deployments use 5,760: two days of 30 s epochs). */
+const MAX_AGE = 100n;
+
 describe("PdpLocality", () => {
   const piece = pieceFromBytes(payloadOf("pdp-input", 3000));
   const other = pieceFromBytes(payloadOf("another-input", 3000));
@@ -22,7 +25,7 @@ describe("PdpLocality", () => {
     const provider = providerWallet.account.address;
     const stranger = strangerWallet.account.address;
     const pdp = await viem.deployContract("PDPVerifierStandIn");
-    const adapter = await viem.deployContract("PdpLocality", [pdp.address]);
+    const adapter = await viem.deployContract("PdpLocality", [pdp.address, MAX_AGE]);
     await pdp.write.setDataSet([SET, provider, true]);
     await pdp.write.setPiece([SET, PIECE, piece.v2, true]);
     const publicClient = await viem.getPublicClient();
@@ -43,14 +46,39 @@ describe("PdpLocality", () => {
     console.log(`      gas: PdpLocality.verifyLocality (success, estimateGas incl. 21000 base) = ${gas}`);
   });
 
-  it("exposes the PDPVerifier it reads", async () => {
+  it("exposes the PDPVerifier it reads and the proof age it accepts", async () => {
     const { adapter, pdp } = await setup();
     assert.equal(await adapter.read.pdpVerifier(), getAddress(pdp.address));
+    assert.equal(await adapter.read.maxProofAge(), MAX_AGE);
+  });
+
+  it("refuses a data set whose provider stopped proving: live, but its last proof older than maxProofAge", async () => {
+    const { verify, provider, pdp, publicClient, viem } = await setup();
+    const proven = await publicClient.getBlockNumber();
+    await pdp.write.setLastProvenEpoch([SET, proven]);
+    await verify(provider, piece.root, piece.paddedSize, pdpProof(SET, PIECE)); // fresh: accepted
+    const testClient = await viem.getTestClient();
+    await testClient.mine({ blocks: Number(MAX_AGE) + 1 }); // the provider proves nothing more
+    assert.equal(await pdp.read.dataSetLive([SET]), true, "the data set is still live");
+    await expectRevert(verify(provider, piece.root, piece.paddedSize, pdpProof(SET, PIECE)), "PdpLocalityProofStale", [SET, proven, MAX_AGE]);
+    await pdp.write.setLastProvenEpoch([SET, await publicClient.getBlockNumber()]); // proving again
+    await verify(provider, piece.root, piece.paddedSize, pdpProof(SET, PIECE));
+  });
+
+  it("refuses a data set that was never proven", async () => {
+    const { verify, provider, pdp } = await setup();
+    await pdp.write.setLastProvenEpoch([SET, 0n]);
+    await expectRevert(verify(provider, piece.root, piece.paddedSize, pdpProof(SET, PIECE)), "PdpLocalityProofStale", [SET, 0n, MAX_AGE]);
+  });
+
+  it("refuses a zero maximum proof age at deployment", async () => {
+    const { viem, pdp } = await setup();
+    await expectRevert(viem.deployContract("PdpLocality", [pdp.address, 0n]), "PdpLocalityZeroProofAge");
   });
 
   it("refuses a PDPVerifier address without code", async () => {
     const { viem } = await network.create();
-    await expectRevert(viem.deployContract("PdpLocality", [zeroAddress]), "PdpLocalityVerifierNotContract", [zeroAddress]);
+    await expectRevert(viem.deployContract("PdpLocality", [zeroAddress, MAX_AGE]), "PdpLocalityVerifierNotContract", [zeroAddress]);
   });
 
   it("refuses another provider's data set", async () => {

@@ -15,6 +15,7 @@ contract PDPVerifierStandIn is IPDPVerifierReader {
         bool live;
         address storageProvider;
         address proposedStorageProvider;
+        uint256 lastProvenEpoch;
     }
 
     struct Piece {
@@ -37,10 +38,19 @@ contract PDPVerifierStandIn is IPDPVerifierReader {
     /// @param setId The data set ID.
     /// @param storageProvider Its storage provider.
     /// @param live Whether it is live.
+    /// @dev Marks the set as proven at this block, as a provider that proves on schedule would be.
     function setDataSet(uint256 setId, address storageProvider, bool live) external {
         DataSet storage set = _dataSets[setId];
         set.storageProvider = storageProvider;
         set.live = live;
+        set.lastProvenEpoch = block.number;
+    }
+
+    /// @notice Sets the epoch of data set `setId`'s last accepted proof (0: never proven).
+    /// @param setId The data set ID.
+    /// @param epoch The epoch.
+    function setLastProvenEpoch(uint256 setId, uint256 epoch) external {
+        _dataSets[setId].lastProvenEpoch = epoch;
     }
 
     /// @notice Sets data set `setId`'s proposed storage provider.
@@ -79,6 +89,11 @@ contract PDPVerifierStandIn is IPDPVerifierReader {
     function getPieceCid(uint256 setId, uint256 pieceId) external view returns (Cid memory) {
         _liveSet(setId);
         return Cid(_pieces[setId][pieceId].cid);
+    }
+
+    /// @inheritdoc IPDPVerifierReader
+    function getDataSetLastProvenEpoch(uint256 setId) external view returns (uint256) {
+        return _liveSet(setId).lastProvenEpoch;
     }
 
     function _liveSet(uint256 setId) private view returns (DataSet storage set) {
