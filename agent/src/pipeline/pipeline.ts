@@ -300,6 +300,13 @@ export function createPipeline(o: PipelineOptions) {
       return move(row, "executed", { resultCid: resultCidBytes(cid.toString()) });
     } catch (error) {
       if (o.signal.aborted) throw new Later("shutting down");
+      if ((error as NodeJS.ErrnoException).code === "ENOSPC") {
+        // The provider's disk, not the job: say where, and what to do. (The job cannot wait for
+        // space: its commit window runs.)
+        o.metrics.jobsFailed.inc({ code: "NO_SPACE" });
+        const where = (error as NodeJS.ErrnoException).path ?? "the work or results directory";
+        return move(row, "failed", { reason: `NO_SPACE: no space left on the device of ${where}: free disk space under results.dir and stateDir` });
+      }
       const code = error instanceof ExecutionError ? error.code : "EXECUTION";
       o.metrics.jobsFailed.inc({ code });
       return move(row, "failed", { reason: `${code}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` });

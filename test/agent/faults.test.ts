@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { copyFile, mkdir, mkdtemp, readFile, rm, statfs, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseEther } from "viem";
+import { startAgent, type Agent } from "../../agent/src/agent.js";
+import { loadConfig } from "../../agent/src/config/config.js";
+import { createLogger } from "../../agent/src/context.js";
+import { getJob, registerProvider, submitJob, waitForResult, type SpecInput } from "../../sdk/src/index.js";
+import { KEYS, startLocalChain } from "../helpers/localChain.js";
+
+// Faults of the provider's own machine. A full results disk: the job fails with a reason that says
+// so, nothing is committed for it, and the agent goes on serving the next job once there is room.
+
+const ROOT = new URL("../../", import.meta.url);
+
+describe("agent faults: a full results filesystem", function () {
+  this.timeout(120_000);
+  let chain: Awaited<ReturnType<typeof startLocalChain>>;
+  let dir: string;
+  let results: string;
+  let agent: Agent | undefined;
+  let mounted = false;
+
+  before(async function () {
+    if (process.getuid?.() !== 0) {
+      if (process.env.CI) assert.fail("CI runs as root: this test mounts a tmpfs");
+      this.skip(); // mounting a small tmpfs needs root
+    }
+    chain = await startLocalChain();
+    dir = await mkdtemp(join(tmpdir(), "shoal-faults-"));
+    results = join(dir, "results");
+    await mkdir(results);
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", results]);
+    mounted = true;
+  });
+
+  after(async function () {
+    await agent?.stop().catch(() => {});
+    if (mounted) execFileSync("umount", [results]);
+    await chain?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("fails the job with NO_SPACE and commits nothing; after space is freed the next job settles", async function () {
+    const spec = JSON.parse(await readFile(new URL("examples/specs/wordfreq.json", ROOT), "utf8")) as SpecInput & {
+      engine: { module: string };
+      inputs: { piece: string }[];
+    };
+    await mkdir(join(dir, "pieces"));
+    await mkdir(join(dir, "modules"));
+    await copyFile(new URL("examples/data/harbor-log.txt", ROOT), join(dir, "pieces", spec.inputs[0]!.piece));
+    await copyFile(new URL("examples/wasm/wordfreq.wasm", ROOT), join(dir, "modules", `${spec.engine.module}.wasm`));
+    process.env.SHOAL_TEST_FAULTS_KEY = KEYS[2];
+    const config = loadConfig({
+      env: {},
+      flags: {
+        "chain.rpcUrls": [chain.rpcUrl], "chain.market": chain.market, "chain.registry": chain.registry, "chain.pollIntervalMs": 100,
+        "keys.privateKeyEnv": "SHOAL_TEST_FAULTS_KEY", "engines.wasm.moduleDir": join(dir, "modules"), "data.pieceDir": join(dir, "pieces"),
+        stateDir: join(dir, "state"), "results.dir": results, "gateway.port": 0, logLevel: "silent", "policy.safetyMarginSec": 5,
+      },
+    });
+    agent = await startAgent(config, { logger: createLogger("silent") });
+    await registerProvider(chain.wallet(2), {
+      registry: chain.registry, stake: parseEther("10"), gatewayUrl: agent.gateway.url, capabilities: { engines: 1, cpus: 4, memoryMb: 4096, gpus: 0 },
+    });
+
+    // Fill the results filesystem but for 1 KiB: the ~2 KiB result CAR cannot be written.
+    const { bavail, bsize } = await statfs(results);
+    await writeFile(join(results, "filler"), Buffer.alloc(Number(bavail) * Number(bsize) - 1024));
+    const client = chain.wallet(1);
+    const first = await submitJob(client, { spec, replicas: 1, quorum: 1, price: parseEther("0.01"), market: chain.market });
+    let row = agent.store.job(first.jobId);
+    for (let t = 0; t < 200 && row?.state !== "failed"; t++) {
+      await new Promise((r) => setTimeout(r, 100));
+      row = agent.store.job(first.jobId);
+    }
+    assert.equal(row?.state, "failed", `job state ${row?.state}`);
+    assert.match(row.reason ?? "", /^NO_SPACE: no space left .* free disk space/);
+    const onChain = await getJob(chain.publicClient, { jobId: first.jobId, market: chain.market });
+    assert.equal(onChain.status, "Open", "nothing was revealed for it");
+    const metrics = await (await fetch(`${agent.gateway.url}/metrics`)).text();
+    assert.match(metrics, /^shoal_jobs_failed_total\{code="NO_SPACE"\} 1$/m);
+
+    // The agent kept running: with room again, the next job settles.
+    await rm(join(results, "filler"));
+    const second = await submitJob(client, { spec, replicas: 1, quorum: 1, price: parseEther("0.01"), market: chain.market });
+    const { job } = await waitForResult(chain.publicClient, { jobId: second.jobId, market: chain.market, timeout: 60_000, pollingInterval: 100 });
+    assert.equal(job.status, "Settled");
+  });
+});
