@@ -8,6 +8,7 @@ import { startAgent, type Agent } from "../../agent/src/agent.js";
 import { loadConfig } from "../../agent/src/config/config.js";
 import { createLogger } from "../../agent/src/context.js";
 import { getJob, registerProvider, submitJob, waitForResult, type SpecInput } from "../../sdk/src/index.js";
+import { startFaultProxy } from "../helpers/faultProxy.js";
 import { KEYS, startLocalChain } from "../helpers/localChain.js";
 
 // Faults of the provider's own machine. A full results disk: the job fails with a reason that says
@@ -88,5 +89,72 @@ describe("agent faults: a full results filesystem", function () {
     const second = await submitJob(client, { spec, replicas: 1, quorum: 1, price: parseEther("0.01"), market: chain.market });
     const { job } = await waitForResult(chain.publicClient, { jobId: second.jobId, market: chain.market, timeout: 60_000, pollingInterval: 100 });
     assert.equal(job.status, "Settled");
+  });
+});
+
+describe("agent faults: an RPC that fails in every way a node or a proxy can", function () {
+  this.timeout(180_000);
+
+  it("settles jobs through HTTP 500s, 429s with Retry-After, truncated answers (also after a transaction was sent) and stalls, with no duplicate transaction", async function () {
+    const chain = await startLocalChain();
+    const dir = await mkdtemp(join(tmpdir(), "shoal-rpc-faults-"));
+    const proxy = await startFaultProxy(chain.rpcUrl);
+    let agent: Agent | undefined;
+    try {
+      const spec = JSON.parse(await readFile(new URL("examples/specs/wordfreq.json", ROOT), "utf8")) as SpecInput & {
+        engine: { module: string };
+        inputs: { piece: string }[];
+      };
+      await mkdir(join(dir, "pieces"));
+      await mkdir(join(dir, "modules"));
+      await copyFile(new URL("examples/data/harbor-log.txt", ROOT), join(dir, "pieces", spec.inputs[0]!.piece));
+      await copyFile(new URL("examples/wasm/wordfreq.wasm", ROOT), join(dir, "modules", `${spec.engine.module}.wasm`));
+      process.env.SHOAL_TEST_RPC_FAULTS_KEY = KEYS[3];
+      const config = loadConfig({
+        env: {},
+        flags: {
+          "chain.rpcUrls": [proxy.url], "chain.market": chain.market, "chain.registry": chain.registry, "chain.pollIntervalMs": 100,
+          "keys.privateKeyEnv": "SHOAL_TEST_RPC_FAULTS_KEY", "engines.wasm.moduleDir": join(dir, "modules"), "data.pieceDir": join(dir, "pieces"),
+          stateDir: join(dir, "state"), "results.dir": join(dir, "results"), "gateway.port": 0, logLevel: "silent", "policy.safetyMarginSec": 5,
+        },
+      });
+      agent = await startAgent(config, { logger: createLogger("silent") });
+      await registerProvider(chain.wallet(3), {
+        registry: chain.registry, stake: parseEther("10"), gatewayUrl: agent.gateway.url, capabilities: { engines: 1, cpus: 4, memoryMb: 4096, gpus: 0 },
+      });
+      // From now on, one request in three fails, cycling through the faults; sent transactions too.
+      const faults = ["http500", "http429", "truncated", "truncatedAfterForwarding", "stall"] as const;
+      let n = 0;
+      proxy.plan = (_method, index) => (index % 3 === 0 ? faults[n++ % faults.length] : undefined);
+      const from = await chain.publicClient.getBlockNumber();
+      const jobs: bigint[] = [];
+      for (let i = 0; i < 3; i++) jobs.push((await submitJob(chain.wallet(1), { spec, replicas: 1, quorum: 1, price: parseEther("0.01"), market: chain.market })).jobId);
+      for (const jobId of jobs) {
+        const { job } = await waitForResult(chain.publicClient, { jobId, market: chain.market, timeout: 120_000, pollingInterval: 200 });
+        assert.equal(job.status, "Settled");
+      }
+      proxy.plan = () => undefined;
+      // Every transaction the agent got mined: one claim and one reveal per job, none twice, none reverted.
+      const to = await chain.publicClient.getBlockNumber();
+      const me = agent.account.address.toLowerCase();
+      let mined = 0;
+      let reverted = 0;
+      for (let b = from + 1n; b <= to; b++) {
+        const block = await chain.publicClient.getBlock({ blockNumber: b, includeTransactions: true });
+        for (const tx of block.transactions) {
+          if (tx.from.toLowerCase() !== me) continue;
+          mined++;
+          if ((await chain.publicClient.getTransactionReceipt({ hash: tx.hash })).status !== "success") reverted++;
+        }
+      }
+      console.log(`      figure: ${proxy.requests} RPC requests, faults injected ${JSON.stringify(proxy.injected)}; agent transactions mined ${mined}, reverted ${reverted}`);
+      assert.equal(mined, 2 * jobs.length, "one claim and one reveal per job");
+      assert.equal(reverted, 0);
+    } finally {
+      await agent?.stop().catch(() => {});
+      await proxy.close();
+      await chain.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
