@@ -16,6 +16,34 @@ import { KEYS, startLocalChain } from "../helpers/localChain.js";
 
 const ROOT = new URL("../../", import.meta.url);
 
+type WordfreqSpec = SpecInput & { engine: { module: string }; inputs: { piece: string }[] };
+
+const wordfreqSpec = async (): Promise<WordfreqSpec> => JSON.parse(await readFile(new URL("examples/specs/wordfreq.json", ROOT), "utf8")) as WordfreqSpec;
+
+/** An in-process agent with the example piece and module in `dir`, talking to `rpcUrl`, registered with Hardhat account `key`. */
+async function provisionAgent(o: { chain: Awaited<ReturnType<typeof startLocalChain>>; dir: string; key: number; rpcUrl: string; resultsDir: string }): Promise<Agent> {
+  const spec = await wordfreqSpec();
+  await mkdir(join(o.dir, "pieces"), { recursive: true });
+  await mkdir(join(o.dir, "modules"), { recursive: true });
+  await copyFile(new URL("examples/data/harbor-log.txt", ROOT), join(o.dir, "pieces", spec.inputs[0]!.piece));
+  await copyFile(new URL("examples/wasm/wordfreq.wasm", ROOT), join(o.dir, "modules", `${spec.engine.module}.wasm`));
+  const keyEnv = `SHOAL_TEST_FAULTS_KEY_${o.key}`;
+  process.env[keyEnv] = KEYS[o.key];
+  const config = loadConfig({
+    env: {},
+    flags: {
+      "chain.rpcUrls": [o.rpcUrl], "chain.market": o.chain.market, "chain.registry": o.chain.registry, "chain.pollIntervalMs": 100,
+      "keys.privateKeyEnv": keyEnv, "engines.wasm.moduleDir": join(o.dir, "modules"), "data.pieceDir": join(o.dir, "pieces"),
+      stateDir: join(o.dir, "state"), "results.dir": o.resultsDir, "gateway.port": 0, logLevel: "silent", "policy.safetyMarginSec": 5,
+    },
+  });
+  const agent = await startAgent(config, { logger: createLogger("silent") });
+  await registerProvider(o.chain.wallet(o.key), {
+    registry: o.chain.registry, stake: parseEther("10"), gatewayUrl: agent.gateway.url, capabilities: { engines: 1, cpus: 4, memoryMb: 4096, gpus: 0 },
+  });
+  return agent;
+}
+
 describe("agent faults: a full results filesystem", function () {
   this.timeout(120_000);
   let chain: Awaited<ReturnType<typeof startLocalChain>>;
@@ -45,27 +73,8 @@ describe("agent faults: a full results filesystem", function () {
   });
 
   it("fails the job with NO_SPACE and commits nothing; after space is freed the next job settles", async function () {
-    const spec = JSON.parse(await readFile(new URL("examples/specs/wordfreq.json", ROOT), "utf8")) as SpecInput & {
-      engine: { module: string };
-      inputs: { piece: string }[];
-    };
-    await mkdir(join(dir, "pieces"));
-    await mkdir(join(dir, "modules"));
-    await copyFile(new URL("examples/data/harbor-log.txt", ROOT), join(dir, "pieces", spec.inputs[0]!.piece));
-    await copyFile(new URL("examples/wasm/wordfreq.wasm", ROOT), join(dir, "modules", `${spec.engine.module}.wasm`));
-    process.env.SHOAL_TEST_FAULTS_KEY = KEYS[2];
-    const config = loadConfig({
-      env: {},
-      flags: {
-        "chain.rpcUrls": [chain.rpcUrl], "chain.market": chain.market, "chain.registry": chain.registry, "chain.pollIntervalMs": 100,
-        "keys.privateKeyEnv": "SHOAL_TEST_FAULTS_KEY", "engines.wasm.moduleDir": join(dir, "modules"), "data.pieceDir": join(dir, "pieces"),
-        stateDir: join(dir, "state"), "results.dir": results, "gateway.port": 0, logLevel: "silent", "policy.safetyMarginSec": 5,
-      },
-    });
-    agent = await startAgent(config, { logger: createLogger("silent") });
-    await registerProvider(chain.wallet(2), {
-      registry: chain.registry, stake: parseEther("10"), gatewayUrl: agent.gateway.url, capabilities: { engines: 1, cpus: 4, memoryMb: 4096, gpus: 0 },
-    });
+    const spec = await wordfreqSpec();
+    agent = await provisionAgent({ chain, dir, key: 2, rpcUrl: chain.rpcUrl, resultsDir: results });
 
     // Fill the results filesystem but for 1 KiB: the ~2 KiB result CAR cannot be written.
     const { bavail, bsize } = await statfs(results);
@@ -101,27 +110,8 @@ describe("agent faults: an RPC that fails in every way a node or a proxy can", f
     const proxy = await startFaultProxy(chain.rpcUrl);
     let agent: Agent | undefined;
     try {
-      const spec = JSON.parse(await readFile(new URL("examples/specs/wordfreq.json", ROOT), "utf8")) as SpecInput & {
-        engine: { module: string };
-        inputs: { piece: string }[];
-      };
-      await mkdir(join(dir, "pieces"));
-      await mkdir(join(dir, "modules"));
-      await copyFile(new URL("examples/data/harbor-log.txt", ROOT), join(dir, "pieces", spec.inputs[0]!.piece));
-      await copyFile(new URL("examples/wasm/wordfreq.wasm", ROOT), join(dir, "modules", `${spec.engine.module}.wasm`));
-      process.env.SHOAL_TEST_RPC_FAULTS_KEY = KEYS[3];
-      const config = loadConfig({
-        env: {},
-        flags: {
-          "chain.rpcUrls": [proxy.url], "chain.market": chain.market, "chain.registry": chain.registry, "chain.pollIntervalMs": 100,
-          "keys.privateKeyEnv": "SHOAL_TEST_RPC_FAULTS_KEY", "engines.wasm.moduleDir": join(dir, "modules"), "data.pieceDir": join(dir, "pieces"),
-          stateDir: join(dir, "state"), "results.dir": join(dir, "results"), "gateway.port": 0, logLevel: "silent", "policy.safetyMarginSec": 5,
-        },
-      });
-      agent = await startAgent(config, { logger: createLogger("silent") });
-      await registerProvider(chain.wallet(3), {
-        registry: chain.registry, stake: parseEther("10"), gatewayUrl: agent.gateway.url, capabilities: { engines: 1, cpus: 4, memoryMb: 4096, gpus: 0 },
-      });
+      const spec = await wordfreqSpec();
+      agent = await provisionAgent({ chain, dir, key: 3, rpcUrl: proxy.url, resultsDir: join(dir, "results") });
       // From now on, one request in three fails, cycling through the faults; sent transactions too.
       const faults = ["http500", "http429", "truncated", "truncatedAfterForwarding", "stall"] as const;
       let n = 0;
