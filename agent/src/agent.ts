@@ -13,19 +13,19 @@ import {
   createPublicClient,
   createWalletClient,
   defineChain,
+  encodeAbiParameters,
   fallback,
+  formatEther,
   type Hex,
   http,
   type PublicClient,
   type WalletClient,
-  formatEther,
 } from "viem";
 import { nonceManager, privateKeyToAccount } from "viem/accounts";
 import { getChainId, readContract } from "viem/actions";
 import { filecoin, filecoinCalibration, hardhat } from "viem/chains";
 import { deployments, jobMarketAbi, providerRegistryAbi, toPieceRef } from "@shoal/sdk";
 import { decryptKeystore } from "@shoal/sdk/node";
-import { encodeAbiParameters } from "viem";
 import { runSync, type SyncStatus } from "./chain/sync.js";
 import type { AgentConfig } from "./config/config.js";
 import { createLogger, createMetrics, type Logger, type Metrics } from "./context.js";
