@@ -240,6 +240,12 @@ async function startLocked(config: AgentConfig, deps: AgentDeps, started: Starte
   const workDir = join(stateDir, "work");
   await mkdir(workDir, { recursive: true });
   const store = openStore(join(stateDir, "agent.db"));
+  try {
+    store.claimOwner(account.address, stateDir);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   const executors = deps.executors ?? (await defaultExecutors(config));
 
   const sources: InputSource[] = [];

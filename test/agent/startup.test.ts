@@ -163,4 +163,31 @@ describe("agent start-up checks", function () {
     await second.stop();
     assert.deepEqual(second.warnings, ["no data source is configured (data.pieceDir, data.pieceHttp or data.ipfsHttp): every job with inputs will be refused"]);
   });
+
+  it("a state directory belongs to the key that first used it: another key is refused by run and status", async function () {
+    const stateDir = join(dir, "owned");
+    const first = await startAgent(config(stateDir), { logger: createLogger("silent") });
+    await first.stop();
+    process.env.SHOAL_TEST_STARTUP_OTHER_KEY = KEYS[3];
+    const other = { "keys.privateKeyEnv": "SHOAL_TEST_STARTUP_OTHER_KEY" };
+    await assert.rejects(startAgent(config(stateDir, other), { logger: createLogger("silent") }), (error: unknown) => {
+      assert.match((error as Error).message, new RegExp(`state directory ${stateDir} belongs to provider ${first.account.address.toLowerCase()}, not to this key's 0x`));
+      return true;
+    });
+    const bin = fileURLToPath(new URL("../../agent/bin/shoal-agent.mjs", import.meta.url));
+    // Not spawnSync: the chain answers from this process.
+    const status = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [bin, "status", "--rpc", chain.rpcUrl, "--state-dir", stateDir], {
+        env: { PATH: process.env.PATH, SHOAL_AGENT_PRIVATE_KEY: KEYS[3] },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (d) => (stderr += d));
+      child.on("close", (code) => resolve({ status: code, stderr }));
+    });
+    assert.equal(status.status, 1);
+    assert.match(status.stderr, /^shoal-agent: state directory .* belongs to provider 0x[0-9a-f]{40}, not to this key's 0x[0-9a-fA-F]{40}: give each key its own stateDir \(--state-dir\)\n$/);
+    const again = await startAgent(config(stateDir), { logger: createLogger("silent") }); // its owner still starts
+    await again.stop();
+  });
 });

@@ -235,8 +235,13 @@ program
     await checkChainId(publicClient, config);
     const { market, registry } = addressesFor(config);
     const store = openStore(join(resolve(config.stateDir), "agent.db"));
-    const jobs = store.allJobs();
-    store.close();
+    let jobs: ReturnType<typeof store.allJobs>;
+    try {
+      store.claimOwner(account.address, resolve(config.stateDir), { bind: false });
+      jobs = store.allJobs();
+    } finally {
+      store.close();
+    }
     const inFlight = jobs.filter((j) => !TERMINAL_STATES.has(j.state));
     let owed = 0n;
     for (const j of jobs.filter((j) => j.state === "settled")) {

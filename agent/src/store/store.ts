@@ -81,6 +81,7 @@ export function openStore(path: string) {
     PRAGMA journal_mode = WAL;
     PRAGMA synchronous = FULL;
     CREATE TABLE IF NOT EXISTS cursor (id INTEGER PRIMARY KEY CHECK (id = 1), block TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS blocks (number TEXT PRIMARY KEY, hash TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS jobs (
       job_id TEXT PRIMARY KEY,
@@ -115,8 +116,23 @@ export function openStore(path: string) {
     ),
   };
 
+  const getMeta = db.prepare("SELECT value FROM meta WHERE key = ?");
+  const putMeta = db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING");
+
   return {
     db,
+    /**
+     * Binds the store to the provider address `provider` on first use (unless `bind` is false, for
+     * readers), and throws if it belongs to another: one provider's jobs, slots and transactions
+     * are meaningless under another key.
+     */
+    claimOwner(provider: string, dir: string, { bind = true }: { bind?: boolean } = {}): void {
+      if (bind) putMeta.run("provider", provider.toLowerCase());
+      const owner = (getMeta.get("provider") as { value: string } | undefined)?.value;
+      if (owner !== undefined && owner !== provider.toLowerCase()) {
+        throw new Error(`state directory ${dir} belongs to provider ${owner}, not to this key's ${provider}: give each key its own stateDir (--state-dir)`);
+      }
+    },
     /** Last block fully processed, or undefined on first start. */
     cursor(): bigint | undefined {
       const row = q.getCursor.get() as { block: string } | undefined;
