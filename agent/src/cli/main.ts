@@ -229,11 +229,7 @@ program
   .description("jobs in flight, earnings owed and stake")
   .option("--json", "machine-readable output")
   .action(async (options: { json?: boolean }) => {
-    const config = configFrom(program.opts<Globals>());
-    const account = await loadAccount(config);
-    const { publicClient } = clientsFor(config, account);
-    await checkChainId(publicClient, config);
-    const { market, registry } = addressesFor(config);
+    const { config, account, publicClient, market, read } = await providerContext();
     const store = openStore(join(resolve(config.stateDir), "agent.db"));
     let jobs: ReturnType<typeof store.allJobs>;
     try {
@@ -247,7 +243,7 @@ program
     for (const j of jobs.filter((j) => j.state === "settled")) {
       owed += await readContract(publicClient, { address: market, abi: jobMarketAbi, functionName: "owed", args: [j.jobId, account.address] });
     }
-    const p = await readContract(publicClient, { address: registry, abi: providerRegistryAbi, functionName: "provider", args: [account.address] });
+    const p = await read();
     const byState: Record<string, number> = {};
     for (const j of jobs) byState[j.state] = (byState[j.state] ?? 0) + 1;
     if (options.json) {
