@@ -262,7 +262,9 @@ async function startLocked(config: AgentConfig, deps: AgentDeps, started: Starte
     inputs: {
       resolve: (input, options) => resolver.resolve(input, options),
       has: async (input) =>
-        input.piece !== undefined ? resolver.has(toPieceRef({ piece: input.piece, paddedSize: input.size })) : config.data.ipfsHttp !== undefined,
+        input.piece !== undefined
+          ? resolver.has(toPieceRef({ piece: input.piece, paddedSize: input.size }))
+          : input.job !== undefined || config.data.ipfsHttp !== undefined, // a job's result comes from its providers' gateways
     },
     results: { put: (dir, maxBytes) => results.put(dir, { maxBytes }) },
     policy: { ...config.policy, tokens: undefined },

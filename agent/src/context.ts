@@ -17,6 +17,7 @@ export function createMetrics() {
     jobsFailed: new Counter({ name: "shoal_jobs_failed_total", help: "Jobs failed, by reason code", labelNames: ["code"], registers: [registry] }),
     txSent: new Counter({ name: "shoal_tx_sent_total", help: "Transactions sent, by kind", labelNames: ["kind"], registers: [registry] }),
     running: new Gauge({ name: "shoal_jobs_running", help: "Jobs executing now", registers: [registry] }),
+    waitingOnJobs: new Gauge({ name: "shoal_jobs_waiting_dependency", help: "Jobs waiting for a job they take as input to settle", registers: [registry] }),
     chainUp: new Gauge({ name: "shoal_chain_up", help: "1 when the last chain sync pass got answers from the RPC, else 0", registers: [registry] }),
     chainSyncFailures: new Counter({ name: "shoal_chain_sync_failures_total", help: "Chain sync passes that failed (RPC unreachable, errors)", registers: [registry] }),
     chainCursor: new Gauge({ name: "shoal_chain_cursor_block", help: "Last block the agent has read events up to", registers: [registry] }),

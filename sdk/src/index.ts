@@ -31,6 +31,7 @@ export { withdrawStake } from "./actions/withdrawStake.js";
 export type { Capabilities } from "./actions/providerTypes.js";
 
 export * from "./spec/index.js";
+export * from "./pipeline/index.js";
 export * from "./result/index.js";
 export * from "./piece/index.js";
 export * from "./errors/index.js";

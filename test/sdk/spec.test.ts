@@ -253,9 +253,9 @@ describe("job spec v1", () => {
         "both piece and cid",
         { ...WASM, inputs: [{ piece: PIECE.v2, cid: DATA_CID, mount: "/inputs/a" }] },
         "inputs[0].piece",
-        "exactly one of piece or cid",
+        "exactly one of piece, cid or job",
       ],
-      ["neither piece nor cid", { ...WASM, inputs: [{ mount: "/inputs/a" }] }, "inputs[0].piece", "exactly one of piece or cid"],
+      ["neither piece nor cid", { ...WASM, inputs: [{ mount: "/inputs/a" }] }, "inputs[0].piece", "exactly one of piece, cid or job"],
       [
         "locality on a CID input",
         { ...WASM, inputs: [{ cid: DATA_CID, mount: "/inputs/a", locality: true }] },
@@ -511,8 +511,8 @@ describe("job spec v1", () => {
     ]);
     assert.deepEqual(Object.keys(await import("../../sdk/src/errors/index.js")).sort(), [
       "BlockVerificationError", "DestinationNotEmptyError", "InvalidCarError", "InvalidEntryNameError",
-      "InvalidPieceCidError", "InvalidPieceSizeError", "InvalidResultCidError", "InvalidSpecError", "MissingBlockError",
-      "PayloadTooSmallError", "ResultRootMismatchError", "ResultTooLargeError", "ShoalError", "SpecTooLargeError",
+      "InvalidPieceCidError", "InvalidPieceSizeError", "InvalidPipelineError", "InvalidResultCidError", "InvalidSpecError",
+      "MissingBlockError", "PayloadTooSmallError", "PipelineStepFailedError", "PipelineSubmitError", "ResultRootMismatchError", "ResultTooLargeError", "ShoalError", "SpecTooLargeError",
       "UnsupportedEntryError",
     ]);
   });

@@ -23,12 +23,17 @@ export type InputResolverOptions = {
   maxCidBytes?: bigint | number | undefined;
 };
 
-export type ResolveOptions = { signal?: AbortSignal | undefined };
+export type ResolveOptions = {
+  signal?: AbortSignal | undefined;
+  /** More places to fetch a `cid` input from, tried after the configured ones (a pipeline input's winning gateways). */
+  cidSources?: readonly CidSource[] | undefined;
+};
 
 export type InputResolver = {
   /**
    * Makes one spec input available: a verified local file (piece, or a `cid` naming a file) or
-   * directory (a `cid` naming a directory), mounted at `input.mount`. Throws InputUnavailableError,
+   * directory (a `cid` naming a directory), mounted at `input.mount`. A `job` input is resolved by
+   * the pipeline to its settled result CID first. Throws InputUnavailableError,
    * InputCorruptError or InputTooLargeError; an aborted `signal` rejects with its reason.
    */
   resolve(input: SpecInputEntry, options?: ResolveOptions): Promise<MountedInput>;
@@ -97,7 +102,12 @@ export function createInputResolver({ sources, workDir, logger, maxCidBytes }: I
     });
   }
 
-  async function resolveCid(input: SpecInputEntry & { cid: string }, signal: AbortSignal | undefined): Promise<string> {
+  async function resolveCid(
+    input: SpecInputEntry & { cid: string },
+    signal: AbortSignal | undefined,
+    extra: readonly CidSource[],
+  ): Promise<string> {
+    const tried = [...cidSources, ...extra];
     let cid: CID;
     try {
       cid = CID.parse(input.cid);
@@ -109,7 +119,7 @@ export function createInputResolver({ sources, workDir, logger, maxCidBytes }: I
     return flight(`cid:${path}`, signal, async (signal) => {
       if (await exists(path)) return path;
       const failures: InputError[] = [];
-      for (const source of cidSources) {
+      for (const source of tried) {
         const started = performance.now();
         // One temporary directory per attempt, named for this process: it holds the CAR, the
         // unpacked tree and unpackResult's staging directory, and goes away as a whole.
@@ -138,18 +148,20 @@ export function createInputResolver({ sources, workDir, logger, maxCidBytes }: I
           await rm(scratch, { recursive: true, force: true });
         }
       }
-      throw summarize(failures, input.cid, cidSources);
+      throw summarize(failures, input.cid, tried);
     });
   }
 
   return {
-    async resolve(input, { signal } = {}) {
+    async resolve(input, { signal, cidSources: extra = [] } = {}) {
       signal?.throwIfAborted();
+      if (input.piece === undefined && input.cid === undefined)
+        throw new InputUnavailableError({ cid: `job ${input.job}`, reason: "a job input must be resolved to its result CID first" });
       await init();
       const hostPath =
         input.piece !== undefined
           ? await resolvePiece({ ...input, piece: input.piece }, signal)
-          : await resolveCid({ ...input, cid: input.cid as string }, signal);
+          : await resolveCid({ ...input, cid: input.cid as string }, signal, extra);
       return { mount: input.mount, hostPath };
     },
 
@@ -202,7 +214,7 @@ function asInputError(error: unknown, cid: string, source: string): InputError {
 }
 
 /** The error a resolution ends with: corrupt bytes outrank refusals, which outrank absence. */
-function summarize(failures: InputError[], cid: string, sources: InputSource[]): InputError {
+function summarize(failures: InputError[], cid: string, sources: readonly InputSource[]): InputError {
   const corrupt = failures.find((f) => f instanceof InputCorruptError);
   if (corrupt) return corrupt;
   const tooLarge = failures.find((f) => f instanceof InputTooLargeError);

@@ -31,6 +31,8 @@ import type { MarketEvent } from "../chain/sync.js";
 import type { Logger, Metrics } from "../context.js";
 import { ExecutionError, type Executor, type MountedInput } from "../executors/types.js";
 import { decide, type PolicyConfig } from "../policy/policy.js";
+import type { CidSource } from "../data/index.js";
+import { checkDependencies, dependencyResult } from "./dependencies.js";
 import { type JobRow, type JobState, type Store, TERMINAL_STATES } from "../store/store.js";
 
 type SpecInputEntry = Spec["inputs"][number];
@@ -39,7 +41,7 @@ type SpecInputEntry = Spec["inputs"][number];
 export type LocalityProofConfig = { root: Hex; paddedSize: bigint; kind: 0 | 1; data: Hex };
 
 export type InputResolverLike = {
-  resolve(input: SpecInputEntry, options?: { signal?: AbortSignal }): Promise<MountedInput>;
+  resolve(input: SpecInputEntry, options?: { signal?: AbortSignal; cidSources?: readonly CidSource[] }): Promise<MountedInput>;
   has(input: SpecInputEntry): Promise<boolean>;
 };
 export type ResultStoreLike = { put(outputDir: string, maxBytes?: number): Promise<{ cid: { toString(): string } }> };
@@ -62,6 +64,8 @@ export type PipelineOptions = {
   workDir: string;
   /** Gas headroom over the node's estimate (FEVM gas units differ from Ethereum's). */
   gasMultiplier?: number;
+  /** How often a job waiting for an input job is re-checked when no event says that job ended (default 30 s). */
+  dependencyPollMs?: number;
   /** Called when a commit (or a single replica's reveal) is sent, with the execution time to subtract: for benchmarks. */
   onResultSent?: (timing: { jobId: bigint; at: number; execMs: number }) => void;
   signal: AbortSignal;
@@ -130,6 +134,8 @@ export function createPipeline(o: PipelineOptions) {
   const mounted = new Map<bigint, MountedInput[]>();
   const seenAt = new Map<bigint, number>();
   const execMs = new Map<bigint, number>();
+  /** Jobs waiting for an input job to settle → that job's ID (re-checked when it ends, or every `dependencyPollMs`). */
+  const waiting = new Map<bigint, bigint>();
   let running = 0;
   let wake: (() => void) | undefined;
   const multiplier = o.gasMultiplier ?? 1.3;
@@ -224,7 +230,29 @@ export function createPipeline(o: PipelineOptions) {
       o.metrics.jobsRefused.inc({ reason: decision.reason });
       return move(row, "refused", { reason: `${decision.reason}: ${decision.detail}` });
     }
+    const deps = await checkDependencies(o.publicClient, o.market, row.jobId, s);
+    if (deps.kind === "waiting") {
+      if (waiting.get(row.jobId) !== deps.on) {
+        o.logger.info({ jobId: row.jobId.toString(), on: deps.on.toString(), status: deps.status }, "waiting for an input job to settle");
+      }
+      waiting.set(row.jobId, deps.on);
+      o.metrics.waitingOnJobs.set(waiting.size);
+      retryAt.set(row.jobId, Date.now() + (o.dependencyPollMs ?? 30_000));
+      return false;
+    }
+    if (waiting.delete(row.jobId)) o.metrics.waitingOnJobs.set(waiting.size);
+    if (deps.kind === "refused") {
+      o.metrics.jobsRefused.inc({ reason: "dependency" });
+      return move(row, "refused", { reason: `dependency: ${deps.detail}` });
+    }
     return move(row, "evaluated");
+  }
+
+  /** Makes one input available; a job input becomes its settled result, fetched from the gateways of those who revealed it. */
+  async function resolveInput(input: SpecInputEntry): Promise<MountedInput> {
+    if (input.job === undefined) return o.inputs.resolve(input, { signal: o.signal });
+    const { cid, sources } = await dependencyResult(o.publicClient, o.market, o.registry, BigInt(input.job));
+    return o.inputs.resolve({ cid, mount: input.mount, locality: false }, { signal: o.signal, cidSources: sources });
   }
 
   async function claim(row: JobRow) {
@@ -274,7 +302,7 @@ export function createPipeline(o: PipelineOptions) {
     const s = spec(row);
     const list: MountedInput[] = [];
     try {
-      for (const input of s.inputs) list.push(await o.inputs.resolve(input, { signal: o.signal }));
+      for (const input of s.inputs) list.push(await resolveInput(input));
     } catch (error) {
       o.metrics.jobsFailed.inc({ code: "INPUT" });
       return move(row, "failed", { reason: `input: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` });
@@ -286,7 +314,7 @@ export function createPipeline(o: PipelineOptions) {
   async function execute(row: JobRow) {
     const s = spec(row);
     const executor = o.executors.get(s.engine.type)!;
-    const inputs = mounted.get(row.jobId) ?? (await Promise.all(s.inputs.map((i) => o.inputs.resolve(i, { signal: o.signal }))));
+    const inputs = mounted.get(row.jobId) ?? (await Promise.all(s.inputs.map(resolveInput)));
     const outputDir = join(o.workDir, "jobs", row.jobId.toString(), "out");
     await rm(outputDir, { recursive: true, force: true });
     await mkdir(outputDir, { recursive: true });
@@ -449,6 +477,11 @@ export function createPipeline(o: PipelineOptions) {
     /** Feeds confirmed market events: new jobs are recorded; any event wakes the scheduler. */
     onEvents(events: MarketEvent[]) {
       for (const e of events) {
+        if (e.eventName === "JobFinalized" || e.eventName === "JobExpired" || e.eventName === "JobCancelled") {
+          // A job others wait for has ended: re-evaluate them now rather than at their next poll.
+          for (const [jobId, on] of waiting) if (on === e.args.jobId) retryAt.delete(jobId);
+          continue;
+        }
         if (e.eventName !== "JobPosted") continue;
         const req = e.args.request;
         const stored = JSON.stringify(req, (_k, v) => (typeof v === "bigint" ? v.toString() : v));

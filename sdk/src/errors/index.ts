@@ -35,3 +35,11 @@ export {
   type UnsupportedEntryErrorType,
   type UnsupportedEntryKind,
 } from "./result.js";
+export {
+  InvalidPipelineError,
+  type InvalidPipelineErrorType,
+  PipelineStepFailedError,
+  type PipelineStepFailedErrorType,
+  PipelineSubmitError,
+  type PipelineSubmitErrorType,
+} from "./pipeline.js";

@@ -37,6 +37,15 @@ export const cidString = z.string().transform((source, ctx) => {
   return CID.decode(cid.toV1().bytes).toString();
 });
 
+/**
+ * A job of the same market whose settled result is an input (a pipeline step): its ID as a
+ * decimal string (JSON integers stop at 2^53; job IDs are uint256), without sign or leading zeros.
+ */
+export const jobId = z.string().superRefine((source, ctx) => {
+  if (!/^[1-9][0-9]*$/.test(source)) ctx.addIssue({ code: "custom", message: 'must be a job ID as a decimal string, e.g. "42"' });
+  else if (source.length > 78 || BigInt(source) >= 2n ** 256n) ctx.addIssue({ code: "custom", message: "must be below 2^256" });
+});
+
 /** A WASM module CID: sha2-256, raw (the module's bytes) or dag-pb (a UnixFS file), normalized to CIDv1 base32. */
 export const moduleCid = z.string().transform((source, ctx) => {
   const cid = parseCid(source);

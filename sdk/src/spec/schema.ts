@@ -9,6 +9,7 @@ import {
   dockerImage,
   envKey,
   isWithin,
+  jobId,
   moduleCid,
   pieceString,
   sourceUrl,
@@ -54,13 +55,14 @@ const input = z
   .strictObject({
     piece: pieceString.optional(),
     cid: cidString.optional(),
+    job: jobId.optional(),
     size: z.int().optional(),
     mount: containerPath,
     locality: z.boolean().default(false),
   })
   .superRefine((value, ctx) => {
-    if ((value.piece === undefined) === (value.cid === undefined))
-      ctx.addIssue({ code: "custom", path: ["piece"], message: "exactly one of piece or cid is required" });
+    const given = [value.piece, value.cid, value.job].filter((v) => v !== undefined).length;
+    if (given !== 1) ctx.addIssue({ code: "custom", path: ["piece"], message: "exactly one of piece, cid or job is required" });
     if (value.locality && value.piece === undefined)
       ctx.addIssue({ code: "custom", path: ["locality"], message: "requires a piece input (locality is proved per piece)" });
     if (!isWithin(value.mount, "/inputs"))
