@@ -20,6 +20,7 @@ import {
   submitPipeline,
   waitForPipeline,
   type PipelineProgress,
+  type PipelineSpecInput,
   type SpecInput,
 } from "../../sdk/src/index.js";
 import { fetchResult } from "../../sdk/src/node.js";
@@ -83,8 +84,8 @@ describe("pipelines: jobs that take earlier jobs' results", function () {
     await chain?.close();
   });
 
-  const wasm = (inputs: SpecInput["inputs"]): SpecInput => ({
-    version: 1, engine: { type: "wasm", module: moduleCid, args: [] }, inputs, resources: { cpu: 1, memoryMb: 64, timeoutSec: 30 },
+  const wasm = (inputs: PipelineSpecInput["inputs"]): SpecInput => ({
+    version: 1, engine: { type: "wasm", module: moduleCid, args: [] }, inputs: inputs as SpecInput["inputs"], resources: { cpu: 1, memoryMb: 64, timeoutSec: 30 },
   });
 
   it("a spec input names a job by ID; the spec rules refuse anything else", function () {
