@@ -13,6 +13,7 @@ export const EXPORTED = [
   { name: "jobMarketAbi", artifact: "contracts/market/JobMarket.sol/JobMarket.json", file: "jobMarket.ts", json: "JobMarket.json" },
   { name: "providerRegistryAbi", artifact: "contracts/registry/ProviderRegistry.sol/ProviderRegistry.json", file: "providerRegistry.ts", json: "ProviderRegistry.json" },
   { name: "shoalConsumerAbi", artifact: "contracts/interfaces/IShoalConsumer.sol/IShoalConsumer.json", file: "shoalConsumer.ts", json: "IShoalConsumer.json" },
+  { name: "federatedAveragingAbi", artifact: "contracts/ml/FederatedAveraging.sol/FederatedAveraging.json", file: "federatedAveraging.ts", json: "FederatedAveraging.json" },
 ] as const;
 
 /** ABIs shipped only as JSON by @shoal/contracts (the SDK does not call them). */

@@ -6,6 +6,7 @@
 export { jobMarketAbi } from "./abi/jobMarket.js";
 export { providerRegistryAbi } from "./abi/providerRegistry.js";
 export { shoalConsumerAbi } from "./abi/shoalConsumer.js";
+export { federatedAveragingAbi } from "./abi/federatedAveraging.js";
 export { deployments, type ShoalDeployment } from "./deployments.js";
 export { computeCommitment, type Commitment } from "./commitment.js";
 
@@ -32,6 +33,7 @@ export type { Capabilities } from "./actions/providerTypes.js";
 
 export * from "./spec/index.js";
 export * from "./pipeline/index.js";
+export * from "./federated/index.js";
 export * from "./result/index.js";
 export * from "./piece/index.js";
 export * from "./errors/index.js";

@@ -3,3 +3,4 @@
 export { jobMarketAbi } from "./jobMarket.js";
 export { providerRegistryAbi } from "./providerRegistry.js";
 export { shoalConsumerAbi } from "./shoalConsumer.js";
+export { federatedAveragingAbi } from "./federatedAveraging.js";

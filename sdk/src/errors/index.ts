@@ -43,3 +43,4 @@ export {
   PipelineSubmitError,
   type PipelineSubmitErrorType,
 } from "./pipeline.js";
+export { InvalidSpecTemplateError, type InvalidSpecTemplateErrorType } from "./federated.js";
