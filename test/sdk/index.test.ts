@@ -30,6 +30,7 @@ describe("SDK public API", function () {
       "InvalidPipelineError",
       "InvalidResultCidError",
       "InvalidSpecError",
+      "InvalidSpecTemplateError",
       "JOB_STATUS",
       "JobCancelledError",
       "JobExpiredError",
@@ -53,6 +54,7 @@ describe("SDK public API", function () {
       "RESULT_CID_CODECS",
       "RESULT_MAX_CHILDREN",
       "RESULT_SHARD_THRESHOLD",
+      "RUN_PHASES",
       "ResultFetchError",
       "ResultNotAvailableError",
       "ResultRootMismatchError",
@@ -66,6 +68,7 @@ describe("SDK public API", function () {
       "UnsupportedEntryError",
       "WaitForResultTimeoutError",
       "addStake",
+      "advanceFederatedRun",
       "bindMiner",
       "buildSpec",
       "cancelJob",
@@ -76,7 +79,10 @@ describe("SDK public API", function () {
       "deployments",
       "encodeSpec",
       "expireJob",
+      "federatedAveragingAbi",
+      "fillTemplate",
       "finalizeJob",
+      "getFederatedRun",
       "getJob",
       "getLogsChunked",
       "getOwedJobs",
@@ -93,8 +99,11 @@ describe("SDK public API", function () {
       "shoalConsumerAbi",
       "sinks",
       "specSchema",
+      "specTemplate",
+      "startFederatedRun",
       "submitJob",
       "submitPipeline",
+      "templateHole",
       "toCanonicalJson",
       "toJobInputs",
       "toPieceRef",
@@ -122,7 +131,7 @@ describe("SDK public API", function () {
   });
 
   it("@shoal/sdk/abi exports exactly these names", async function () {
-    assert.deepEqual(await names("@shoal/sdk/abi"), ["jobMarketAbi", "providerRegistryAbi", "shoalConsumerAbi"]);
+    assert.deepEqual(await names("@shoal/sdk/abi"), ["federatedAveragingAbi", "jobMarketAbi", "providerRegistryAbi", "shoalConsumerAbi"]);
   });
 
   it("@shoal/sdk/spec exports exactly these names", async function () {

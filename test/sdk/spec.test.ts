@@ -493,11 +493,12 @@ describe("job spec v1", () => {
     it("has examples that build, and the canonical encoding it shows", async () => {
       const doc = await readFile(new URL("../../docs/job-spec.md", import.meta.url), "utf8");
       const examples = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]));
-      assert.equal(examples.length, 2);
+      assert.equal(examples.length, 3);
       assert.deepEqual(
         examples.map((e) => buildSpec(e).engine.type),
-        ["wasm", "docker"],
+        ["wasm", "docker", "wasm"],
       );
+      assert.equal(buildSpec(examples[2]).inputs[0]?.job, "42"); // the pipeline example
       const shown = doc.match(/```text\n(.*)\n```/)?.[1];
       const cid = MODULE;
       assert.equal(shown?.replace("<cid>", cid), new TextDecoder().decode(encodeSpec(WASM)));
@@ -512,6 +513,7 @@ describe("job spec v1", () => {
     assert.deepEqual(Object.keys(await import("../../sdk/src/errors/index.js")).sort(), [
       "BlockVerificationError", "DestinationNotEmptyError", "InvalidCarError", "InvalidEntryNameError",
       "InvalidPieceCidError", "InvalidPieceSizeError", "InvalidPipelineError", "InvalidResultCidError", "InvalidSpecError",
+      "InvalidSpecTemplateError",
       "MissingBlockError", "PayloadTooSmallError", "PipelineStepFailedError", "PipelineSubmitError", "ResultRootMismatchError", "ResultTooLargeError", "ShoalError", "SpecTooLargeError",
       "UnsupportedEntryError",
     ]);
