@@ -305,6 +305,7 @@ async function startLocked(config: AgentConfig, deps: AgentDeps, started: Starte
     client: publicClient, market, store, logger, confirmations: config.chain.confirmations, fromBlock,
     pollIntervalMs: config.chain.pollIntervalMs, signal: controller.signal,
     onEvents: (events) => pipeline.onEvents(events),
+    onReorg: (_ancestor, dropped) => pipeline.forget(dropped),
   });
   const scheduling = pipeline.run(config.chain.pollIntervalMs);
   const pruneTimer = setInterval(() => void results.prune().catch(() => {}), 3_600_000);

@@ -14,6 +14,8 @@ export type FaultProxy = {
   plan: (method: string, index: number) => Fault | undefined;
   injected: Record<Fault, number>;
   requests: number;
+  /** Rewrites the head the node reports (eth_blockNumber): a node that is behind, or a stale \`latest\`. */
+  head?: ((real: bigint) => bigint) | undefined;
   close(): Promise<void>;
 };
 
@@ -45,6 +47,10 @@ export async function startFaultProxy(upstream: string, stallMs = 1_500): Promis
     if (fault === "truncated") return void res.writeHead(200, { "content-type": "application/json" }).end('{"jsonrpc":"2.0","id":1,"res');
     if (fault === "stall") await new Promise((r) => setTimeout(r, stallMs));
     const answer = await forward(body);
+    if (method === "eth_blockNumber" && proxy.head && answer.status === 200) {
+      const parsed = JSON.parse(answer.body.toString("utf8")) as { result?: string };
+      if (parsed.result) answer.body = Buffer.from(JSON.stringify({ ...parsed, result: `0x${proxy.head(BigInt(parsed.result)).toString(16)}` }));
+    }
     // The node did the work (a transaction may be in the pool), but its answer is lost on the way.
     if (fault === "truncatedAfterForwarding") return void res.writeHead(200, { "content-type": "application/json" }).end(answer.body.subarray(0, 20));
     res.writeHead(answer.status, { "content-type": "application/json" }).end(answer.body);

@@ -31,7 +31,8 @@ export type SyncOptions = {
   reorgWindow?: bigint;
   /** Called with each batch of confirmed events, in chain order, before the cursor moves past them. */
   onEvents: (events: MarketEvent[]) => Promise<void> | void;
-  onReorg?: (ancestor: bigint) => void;
+  /** Told after a reorg: the common ancestor, and the jobs forgotten because their JobPosted vanished. */
+  onReorg?: (ancestor: bigint, dropped: bigint[]) => void;
   /** Told after every pass: whether the chain answered, and if not, what failed. */
   onStatus?: (status: SyncStatus) => void;
   signal: AbortSignal;
@@ -61,22 +62,33 @@ export async function syncOnce(o: SyncOptions): Promise<bigint> {
   const safe = head - BigInt(o.confirmations);
   let cursor = o.store.cursor() ?? o.fromBlock - 1n;
 
-  // Reorg check: the block at the cursor must still have the hash we saw.
-  if (cursor >= o.fromBlock) {
-    const known = o.store.blockHash(cursor);
-    const now = known === undefined ? undefined : await hashAt(o.client, cursor);
-    if (known !== undefined && now !== undefined && known !== now) {
-      let ancestor = cursor - 1n;
-      while (ancestor >= o.fromBlock) {
-        const k = o.store.blockHash(ancestor);
-        if (k === undefined || k === (await hashAt(o.client, ancestor))) break;
-        ancestor -= 1n;
+  // Reorg check: the last block remembered at or below the cursor (or the head, when the node's
+  // head is below the cursor) must still have the hash we saw. A head below the cursor with the
+  // same hash there is a node that is behind (or a stale \`latest\`): nothing vanished, so wait.
+  const remembered = o.store.blockAtOrBelow(head < cursor ? head : cursor);
+  if (remembered !== undefined && remembered.number >= o.fromBlock) {
+    const now = await hashAt(o.client, remembered.number);
+    if (now !== undefined && remembered.hash !== now) {
+      // The common ancestor: the highest remembered block whose hash still matches (hashes are
+      // remembered at the end of each pass, not for every block, so unremembered blocks between
+      // prove nothing).
+      let ancestor = o.fromBlock - 1n;
+      for (let b = o.store.blockAtOrBelow(remembered.number - 1n); b !== undefined && b.number >= o.fromBlock; b = o.store.blockAtOrBelow(b.number - 1n)) {
+        if (b.hash === (await hashAt(o.client, b.number))) {
+          ancestor = b.number;
+          break;
+        }
       }
       o.logger.warn({ cursor, ancestor }, "reorg detected: re-reading from the common ancestor");
-      o.store.rewind(ancestor + 1n);
-      o.onReorg?.(ancestor);
+      const dropped = o.store.rewind(ancestor + 1n);
+      if (dropped.length) o.logger.warn({ jobs: dropped.map(String) }, "jobs posted in vanished blocks forgotten");
+      o.onReorg?.(ancestor, dropped);
       cursor = ancestor;
     }
+  }
+  if (head < cursor) {
+    o.logger.warn({ head, cursor }, "the RPC's head is behind blocks this agent has already read: waiting for it to catch up");
+    return cursor;
   }
   if (safe <= cursor) return cursor;
 

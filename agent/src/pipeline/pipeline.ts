@@ -24,7 +24,7 @@ import {
   parseEventLogs,
   zeroAddress,
 } from "viem";
-import { estimateContractGas, readContract, simulateContract, waitForTransactionReceipt, writeContract } from "viem/actions";
+import { estimateContractGas, getTransaction, readContract, simulateContract, waitForTransactionReceipt, writeContract } from "viem/actions";
 import { describeError } from "../chain/errors.js";
 import { computeCommitment, decodeSpec, jobMarketAbi, providerRegistryAbi, resultCidBytes, type Spec } from "@shoal/sdk";
 import type { MarketEvent } from "../chain/sync.js";
@@ -171,7 +171,9 @@ export function createPipeline(o: PipelineOptions) {
     gasFor?: (estimate: bigint | undefined) => bigint,
   ) {
     const recorded = row.txs[kind];
-    if (recorded) {
+    // A transaction sent before a crash is waited for, not sent again; one the chain no longer
+    // knows (dropped from the pool, or in a block a reorg removed) is sent again.
+    if (recorded && (await getTransaction(o.publicClient, { hash: recorded as Hex }).catch(() => undefined))) {
       const receipt = await waitForTransactionReceipt(o.publicClient, { hash: recorded as Hex }).catch(() => undefined);
       if (receipt?.status === "success") return receipt;
     }
@@ -493,6 +495,18 @@ export function createPipeline(o: PipelineOptions) {
       tick();
     },
     tick,
+    /** Drops what is kept in memory about jobs a reorg removed (the store has forgotten them). */
+    forget(jobIds: readonly bigint[]) {
+      for (const jobId of jobIds) {
+        retryAt.delete(jobId);
+        waiting.delete(jobId);
+        mounted.delete(jobId);
+        seenAt.delete(jobId);
+        execMs.delete(jobId);
+      }
+      o.metrics.waitingOnJobs.set(waiting.size);
+      tick();
+    },
     /** Runs the scheduler until the signal aborts; wakes on events, on finished steps, and every `intervalMs`. */
     async run(intervalMs: number) {
       while (!o.signal.aborted) {

@@ -103,6 +103,7 @@ export function openStore(path: string) {
     setCursor: db.prepare("INSERT INTO cursor (id, block) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET block = excluded.block"),
     putBlock: db.prepare("INSERT OR REPLACE INTO blocks (number, hash) VALUES (?, ?)"),
     getBlock: db.prepare("SELECT hash FROM blocks WHERE number = ?"),
+    blockAtOrBelow: db.prepare("SELECT number, hash FROM blocks WHERE CAST(number AS INTEGER) <= CAST(? AS INTEGER) ORDER BY CAST(number AS INTEGER) DESC LIMIT 1"),
     blocksFrom: db.prepare("DELETE FROM blocks WHERE CAST(number AS INTEGER) >= CAST(? AS INTEGER)"),
     pruneBlocks: db.prepare("DELETE FROM blocks WHERE CAST(number AS INTEGER) < CAST(? AS INTEGER)"),
     insertJob: db.prepare(
@@ -111,9 +112,11 @@ export function openStore(path: string) {
     getJob: db.prepare("SELECT * FROM jobs WHERE job_id = ?"),
     byStates: db.prepare("SELECT * FROM jobs WHERE state IN (SELECT value FROM json_each(?)) ORDER BY CAST(job_id AS INTEGER)"),
     all: db.prepare("SELECT * FROM jobs ORDER BY CAST(job_id AS INTEGER)"),
-    dropUnactedAfter: db.prepare(
-      "DELETE FROM jobs WHERE CAST(posted_block AS INTEGER) > CAST(? AS INTEGER) AND state IN ('seen', 'evaluated', 'refused')",
-    ),
+    dropPostedAfter: db.prepare("DELETE FROM jobs WHERE CAST(posted_block AS INTEGER) > CAST(? AS INTEGER)"),
+    // A commit or reveal may have been in a vanished block: step back so the step checks the
+    // chain again (and re-sends only what is not there).
+    uncommit: db.prepare("UPDATE jobs SET state = 'executed' WHERE state = 'committed'"),
+    unreveal: db.prepare("UPDATE jobs SET state = 'committed' WHERE state = 'revealed'"),
   };
 
   const getMeta = db.prepare("SELECT value FROM meta WHERE key = ?");
@@ -148,14 +151,28 @@ export function openStore(path: string) {
     blockHash(number: bigint): string | undefined {
       return (q.getBlock.get(number.toString()) as { hash: string } | undefined)?.hash;
     },
-    /** Forgets blocks from `number` on and jobs seen after it that the agent has not acted on. */
-    rewind(number: bigint) {
+    /** The highest remembered block at or below `number`. */
+    blockAtOrBelow(number: bigint): { number: bigint; hash: string } | undefined {
+      const row = q.blockAtOrBelow.get(number.toString()) as { number: string; hash: string } | undefined;
+      return row ? { number: BigInt(row.number), hash: row.hash } : undefined;
+    },
+    /**
+     * After a reorg back to block `number - 1`: forgets blocks from `number` on and every job posted
+     * from then on, whatever the agent did with it (the JobPosted is gone; if the new chain posts a
+     * job with that ID, it is a new job), and steps committed and revealed jobs back one state, so
+     * their steps look at the new chain before going on. Returns the jobs forgotten.
+     */
+    rewind(number: bigint): bigint[] {
       db.exec("BEGIN");
       try {
+        const dropped = (q.all.all() as unknown as RawRow[]).map(toRow).filter((r) => r.postedBlock >= number).map((r) => r.jobId);
         q.blocksFrom.run(number.toString());
-        q.dropUnactedAfter.run((number - 1n).toString());
+        q.dropPostedAfter.run((number - 1n).toString());
+        q.uncommit.run();
+        q.unreveal.run();
         q.setCursor.run((number - 1n).toString());
         db.exec("COMMIT");
+        return dropped;
       } catch (error) {
         db.exec("ROLLBACK");
         throw error;
