@@ -4,15 +4,18 @@
  * CHANGELOGs) and checks each one. A block with no check fails the first test, which names it.
  *
  * How a block is checked: by its fence language, unless the line right above the fence is a marker.
- *
- * | block                        | check                                                                     |
- * |------------------------------|---------------------------------------------------------------------------|
- * | ```json                      | a job spec: `buildSpec` accepts it and `decodeSpec(encodeSpec(spec))` gives it back |
- * | ```ts                        | type-checked (`tsc --strict`, @shoal/* resolved to the built workspaces), then run with `node` from the repository root, with `SHOAL_RPC_URL` and `SHOAL_PRIVATE_KEY` of an in-process chain on which job 1 is posted |
- * | ```tsx                       | type-checked (it needs a browser to run)                                  |
- * | ```solidity                  | compiled with solc 0.8.30 (`@shoal/contracts/…` resolved to contracts/)   |
- * | ```env                       | `SHOAL_AGENT_*` variables, loaded by the agent's config loader (`loadConfig({ env })`) |
- * | ```sh / ```bash              | every command: `shoal` and `shoal-agent` invocations have each subcommand and flag they use (checked against the CLI's own `--help`), `npx hardhat` tasks and flags likewise, `npm run` scripts exist in package.json, `npm install` names our packages, variables exported are read by our code, and every path into the repository exists |
+ * - ```json: a job spec: `buildSpec` accepts it and `decodeSpec(encodeSpec(spec))` gives it back.
+ * - ```ts: type-checked (`tsc --strict`, @shoal/* resolved to the built workspaces), then run with
+ *   `node` from the repository root, with `SHOAL_RPC_URL` and `SHOAL_PRIVATE_KEY` of an in-process
+ *   chain on which job 1 is posted.
+ * - ```tsx: type-checked (running it needs a browser and a wallet).
+ * - ```solidity: compiled to bytecode with solc 0.8.30 (`@shoal/contracts/…` resolved to contracts/).
+ * - ```env: `SHOAL_AGENT_*` variables the agent reads, loaded by its config loader.
+ * - ```sh / ```bash: every command. `shoal` and `shoal-agent` have each subcommand, flag and
+ *   argument count used (read from the CLIs' own help), `npx hardhat` tasks and flags likewise,
+ *   networks and configuration variables are in hardhat.config.ts, `npm run` scripts exist,
+ *   `npm install` names our packages or their dependencies, exported variables are read by our
+ *   code, and every path into the repository (or into an installed @shoal package) exists.
  *
  * Markers (an HTML comment on the line right above the opening fence):
  * - `<!-- example: NAME -->`: run by another test that reads it with `readmeExample("NAME")`
@@ -26,13 +29,21 @@
  *   `<cid>` in both stands for a module CID.
  * - `<!-- check: paths -->` on a layout tree: every `dir/` and `file.ext` it names exists
  *   (a name on an indented line is under the last top-level directory).
+ * - `<!-- check: run-local -->` on a ```sh block: checked like any shell block, then run for real,
+ *   line by line, in a temporary directory holding the repository's examples/ (with the
+ *   repository's packages installed), against an in-process local chain with Shoal at the SDK's
+ *   local addresses. `npx hardhat node …` and `npx hardhat ignition deploy …` are that chain (they
+ *   are not run; test/deploy/ignition.test.ts deploys the module at those addresses);
+ *   SHOAL_RPC_URL and SHOAL_AGENT_RPC_URLS point at it, SHOAL_AGENT_GATEWAY_PORT at a free port,
+ *   and SHOAL_AGENT_POLL_INTERVAL_MS is 250 (for time); `shoal-agent … run` runs in the background
+ *   (its own process group, stopped with SIGTERM) until the block's last line has run.
  * - `<!-- not-runnable: REASON -->`: not checked (a diagram; a command that needs Filecoin
  *   mainnet). Keep these rare and give the reason.
  *
  * Run: `npx hardhat test mocha test/docs/blocks.test.ts` (after `npx tsc -b sdk agent`).
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -44,16 +55,17 @@ import { buildSpec, decodeSpec, encodeSpec, InvalidSpecError, type SpecInput, su
 import { ENV_KEYS, loadConfig } from "../../agent/src/config/config.js";
 import { allCodeBlocks, type CodeBlock, where } from "../helpers/codeBlocks.js";
 import { KEYS, startLocalChain } from "../helpers/localChain.js";
+import { freePort } from "../helpers/net.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const require = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string>; devDependencies: Record<string, string>; workspaces: string[] };
 
-type Check = "example" | "spec" | "invalid-spec" | "agent-config" | "env" | "ts-run" | "typecheck" | "solidity" | "shell" | "encoding" | "paths" | "exempt";
+type Check = "run-local" | "example" | "spec" | "invalid-spec" | "agent-config" | "env" | "ts-run" | "typecheck" | "solidity" | "shell" | "encoding" | "paths" | "exempt";
 
 const HOW_TO =
-  "give it a fence language that is checked (json, ts, tsx, solidity, sh) or put a marker on the line right above the fence: " +
-  "<!-- check: invalid-spec PATH: RULE -->, <!-- check: typecheck REASON -->, <!-- check: paths -->, <!-- check: encoding INPUT -->, " +
+  "give it a fence language that is checked (json, ts, tsx, solidity, env, sh) or put a marker on the line right above the fence: " +
+  "<!-- check: invalid-spec PATH: RULE -->, <!-- check: agent-config -->, <!-- check: typecheck REASON -->, <!-- check: run-local -->, <!-- check: paths -->, <!-- check: encoding INPUT -->, " +
   "<!-- example: NAME --> (run by a test that calls readmeExample), or <!-- not-runnable: REASON --> (rare: say why); see the top of test/docs/blocks.test.ts";
 
 /** The check a block gets, or an error that says what is wrong with its marker. */
@@ -68,6 +80,7 @@ function checkOf(block: CodeBlock): Check | { error: string } {
     if (kind === "typecheck" && (lang === "ts" || lang === "tsx")) return arg ? "typecheck" : { error: "check: typecheck needs the reason it is not run" };
     if (kind === "encoding" && arg) return "encoding";
     if (kind === "paths") return "paths";
+    if (kind === "run-local" && (lang === "sh" || lang === "bash")) return "run-local";
     if (kind === "agent-config" && lang === "json") return "agent-config";
     return { error: `unknown or misplaced marker <!-- check: ${marker.arg} --> on a \`\`\`${lang} block` };
   }
@@ -319,15 +332,70 @@ describe("every code block of the docs runs as written", function () {
 
   describe("shell", function () {
     it("every command of every ```sh block names real commands, subcommands, flags, scripts, packages, variables and paths", async function () {
-      const commands = byCheck("shell").flatMap((b) => shellCommands(b.text).map((c) => ({ ...c, b })));
+      const commands = [...byCheck("shell"), ...byCheck("run-local")].flatMap((b) => shellCommands(b.text).map((c) => ({ ...c, b })));
       // All at once: the CLIs' help is read once per tool (and once per hardhat task), shared by every command.
       const results = await Promise.all(commands.map(({ argv }) => checkCommand(argv)));
       const problems = commands.flatMap(({ b, line, argv }, i) => results[i]!.map((problem) => `${b.file}:${b.line + line} (${argv.join(" ")}): ${problem}`));
-      console.log(`      ${commands.length} commands in ${byCheck("shell").length} blocks`);
+      console.log(`      ${commands.length} commands in ${byCheck("shell").length + byCheck("run-local").length} blocks`);
       assert.deepEqual(problems, [], problems.join("\n"));
+    });
+
+    it("every `run-local` block runs for real, line by line, against a local chain", async function () {
+      const blocksToRun = byCheck("run-local");
+      if (blocksToRun.length === 0) this.skip();
+      for (const b of blocksToRun) await runLocal(b, temps);
     });
   });
 });
+
+/** Runs a `run-local` shell block as its reader would (see the top of this file). */
+async function runLocal(b: CodeBlock, temps: string[]): Promise<void> {
+  const dir = await tempProject("shoal-docs-run-");
+  temps.push(dir);
+  await symlink(join(root, "examples"), join(dir, "examples"), "dir");
+  const chain = await startLocalChain();
+  const env: NodeJS.ProcessEnv = {
+    PATH: [dirname(process.execPath), join(root, "node_modules/.bin"), process.env.PATH].join(":"),
+    SHOAL_RPC_URL: chain.rpcUrl,
+    SHOAL_AGENT_RPC_URLS: chain.rpcUrl,
+    SHOAL_AGENT_GATEWAY_PORT: String(await freePort()),
+    SHOAL_AGENT_POLL_INTERVAL_MS: "250",
+  };
+  const daemons: { child: ChildProcess; log: string[] }[] = [];
+  const logs = () => daemons.map((d) => d.log.join("")).join("\n");
+  try {
+    for (const { line, argv } of shellCommands(b.text)) {
+      const at = `${b.file}:${b.line + line} (${argv.join(" ")})`;
+      if (argv[0] === "npx" && argv[1] === "hardhat" && (argv[2] === "node" || argv[2] === "ignition")) continue; // the in-process chain
+      if (argv[0] === "export") {
+        for (const a of argv.slice(1)) env[a.slice(0, a.indexOf("="))] = a.slice(a.indexOf("=") + 1);
+        continue;
+      }
+      if (argv[0] === "npx" && argv[1] === "shoal-agent" && argv.at(-1) === "run") {
+        // Its own process group: npx and the agent under it get the SIGTERM a Ctrl-C would send.
+        const child = spawn(argv[0], argv.slice(1), { cwd: dir, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+        const log: string[] = [];
+        child.stdout!.on("data", (d) => log.push(String(d)));
+        child.stderr!.on("data", (d) => log.push(String(d)));
+        daemons.push({ child, log });
+        for (let t = 0; t < 600 && child.exitCode === null && !log.join("").includes("shoal agent running"); t++) await new Promise((r) => setTimeout(r, 50));
+        assert.match(log.join(""), /shoal agent running/, `${at} did not start:\n${log.join("")}`);
+        continue;
+      }
+      const result = await run(argv[0]!, argv.slice(1), { cwd: dir, env });
+      assert.equal(result.code, 0, `${at} exited with ${result.code}:\n${result.out}\n${logs()}`);
+    }
+  } finally {
+    for (const { child } of daemons) {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        process.kill(-child.pid!, "SIGTERM");
+        await exited;
+      }
+    }
+    await chain.close();
+  }
+}
 
 /** `a/{b,c/{d,e}}` → `a/b`, `a/c/d`, `a/c/e`. */
 function expandBraces(token: string): string[] {
@@ -497,6 +565,7 @@ async function checkCli(tool: Tool, args: string[]): Promise<{ problems: string[
       for (const [k, v] of help.options) options.set(k, v);
     } else if (help.commands.size > 0 && positionals.length === 0 && path.length === 0) {
       problems.push(`\`${tool}\` has no command ${arg}`);
+      break;
     } else positionals.push(arg);
   }
   if (tool !== "hardhat" && help.commands.size === 0 && (positionals.length < help.required || positionals.length > help.required + help.optional)) {
@@ -546,7 +615,7 @@ async function checkCommand(argv: string[]): Promise<string[]> {
   if (cmd === "export") {
     return args.flatMap((a) => {
       const name = a.split("=")[0]!;
-      return SOURCES.includes(name) ? [] : [`nothing in sdk/, agent/ or hardhat.config.ts reads ${name}`];
+      return new RegExp(`\\b${name}\\b`).test(SOURCES) ? [] : [`nothing in sdk/, agent/ or hardhat.config.ts reads ${name}`];
     });
   }
   if (cmd === "npx") {
