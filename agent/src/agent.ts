@@ -35,7 +35,8 @@ import { createGateway, type Gateway } from "./gateway/index.js";
 import { createPipeline, type LocalityProofConfig, type Pipeline } from "./pipeline/pipeline.js";
 import { createResultStore } from "./results/index.js";
 import { lockStateDir, type StateDirLock } from "./store/lock.js";
-import { openStore, type Store } from "./store/store.js";
+import { type Store } from "./store/store.js";
+import { openStoreChecked, ownSlots } from "./store/rebuild.js";
 import { recover } from "./startup.js";
 
 export type AgentDeps = {
@@ -239,9 +240,20 @@ async function startLocked(config: AgentConfig, deps: AgentDeps, started: Starte
   const { logger, metrics, controller, account, publicClient, walletClient, market, registry, fromBlock, stateDir, lock } = started;
   const workDir = join(stateDir, "work");
   await mkdir(workDir, { recursive: true });
-  const store = openStore(join(stateDir, "agent.db"));
+  const { store, fresh } = openStoreChecked(join(stateDir, "agent.db"), logger);
+  let adopt = new Set<bigint>();
   try {
     store.claimOwner(account.address, stateDir);
+    if (fresh) {
+      // A new (or replaced) database: the chain says which jobs this provider holds slots in.
+      adopt = await ownSlots(publicClient, market, account.address, fromBlock);
+      if (adopt.size) {
+        logger.warn(
+          { jobs: [...adopt].map(String) },
+          "new state database, but this provider holds slots on chain: rebuilding those jobs from the chain as their JobPosted events are read (an unrevealed result is recomputed by running the job again)",
+        );
+      }
+    }
   } catch (error) {
     store.close();
     throw error;
@@ -268,6 +280,7 @@ async function startLocked(config: AgentConfig, deps: AgentDeps, started: Starte
     },
     results: { put: (dir, maxBytes) => results.put(dir, { maxBytes }) },
     policy: { ...config.policy, tokens: undefined },
+    adopt,
     locality: localityProofs(config),
     concurrency: config.concurrency,
     workDir,

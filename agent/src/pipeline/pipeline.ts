@@ -64,6 +64,11 @@ export type PipelineOptions = {
   workDir: string;
   /** Gas headroom over the node's estimate (FEVM gas units differ from Ethereum's). */
   gasMultiplier?: number;
+  /**
+   * Jobs this provider holds slots in according to the chain, when the state database was new or
+   * replaced: their state is rebuilt from the chain instead of evaluating them as new jobs.
+   */
+  adopt?: ReadonlySet<bigint>;
   /** How often a job waiting for an input job is re-checked when no event says that job ended (default 30 s). */
   dependencyPollMs?: number;
   /** Called when a commit (or a single replica's reveal) is sent, with the execution time to subtract: for benchmarks. */
@@ -201,7 +206,34 @@ export function createPipeline(o: PipelineOptions) {
 
   // ------------------------------------------------------------------ steps
 
+  /**
+   * Rebuilds a job this provider holds a slot in from the chain (after the state database was lost):
+   * settled with our reveal → settled (pay owed is withdrawn); revealed → revealed; claimed or
+   * committed → claimed, so the job runs again and the commit step commits, or finds its commit and
+   * the reveal step reveals the recomputed result (a job that is not deterministic may not match:
+   * then it is lost, and says so). Returns undefined when the chain shows no slot of ours after all.
+   */
+  async function adoptFromChain(row: JobRow): Promise<boolean | undefined> {
+    const job = await chainJob(row.jobId);
+    let slot = -1;
+    for (let i = 0; i < job.claimed; i++) if ((await chainSlot(row.jobId, i)).provider.toLowerCase() === me.toLowerCase()) slot = i;
+    if (slot < 0) return undefined;
+    const s = await chainSlot(row.jobId, slot);
+    const status = STATUS[job.status];
+    const rebuilt = "rebuilt from the chain";
+    if (status === "Settled" || status === "Failed" || status === "Expired" || status === "Cancelled") {
+      if (status === "Settled" && s.revealed) return move(row, "settled", { slot, reason: rebuilt });
+      return move(row, "lost", { slot, reason: `${rebuilt}: job ${status} without our reveal` });
+    }
+    if (s.revealed) return move(row, "revealed", { slot, reason: rebuilt });
+    return move(row, "claimed", { slot, reason: `${rebuilt}: running the job again to ${s.committed ? "reveal its committed result" : "commit"}` });
+  }
+
   async function evaluate(row: JobRow) {
+    if (o.adopt?.has(row.jobId)) {
+      const adopted = await adoptFromChain(row);
+      if (adopted !== undefined) return adopted;
+    }
     const req = request(row);
     let s: Spec;
     try {
