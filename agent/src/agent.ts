@@ -264,7 +264,10 @@ async function startLocked(config: AgentConfig, deps: AgentDeps, started: Starte
   if (config.data.pieceDir) sources.push(pieceDirectory({ dir: config.data.pieceDir }));
   if (config.data.pieceHttp) sources.push(pieceHttp({ baseUrl: config.data.pieceHttp }));
   if (config.data.ipfsHttp) sources.push(ipfsHttp({ baseUrl: config.data.ipfsHttp }));
-  const resolver = createInputResolver({ sources, workDir, logger });
+  const resolver = createInputResolver({
+    sources, workDir, logger,
+    onResolved: ({ kind, source, bytes }) => metrics.inputBytes.inc({ kind, source }, Number(bytes)),
+  });
   const results = createResultStore({ dir: resolve(config.results.dir), retentionSeconds: config.results.retentionSeconds, logger });
 
   await recover({ store, logger, workDir, executors });

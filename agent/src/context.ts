@@ -16,6 +16,12 @@ export function createMetrics() {
     jobsByState: new Counter({ name: "shoal_job_transitions_total", help: "Pipeline transitions, by target state", labelNames: ["state"], registers: [registry] }),
     jobsFailed: new Counter({ name: "shoal_jobs_failed_total", help: "Jobs failed, by reason code", labelNames: ["code"], registers: [registry] }),
     txSent: new Counter({ name: "shoal_tx_sent_total", help: "Transactions sent, by kind", labelNames: ["kind"], registers: [registry] }),
+    inputBytes: new Counter({
+      name: "shoal_input_bytes_total",
+      help: "Bytes of inputs made available to jobs (verified, then cached), by kind (piece, cid) and source (piece-directory reads the provider's own store; the others came over the network)",
+      labelNames: ["kind", "source"],
+      registers: [registry],
+    }),
     running: new Gauge({ name: "shoal_jobs_running", help: "Jobs executing now", registers: [registry] }),
     waitingOnJobs: new Gauge({ name: "shoal_jobs_waiting_dependency", help: "Jobs waiting for a job they take as input to settle", registers: [registry] }),
     chainUp: new Gauge({ name: "shoal_chain_up", help: "1 when the last chain sync pass got answers from the RPC, else 0", registers: [registry] }),

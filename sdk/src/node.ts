@@ -22,3 +22,11 @@ export {
   decryptKeystore,
 } from "./keystore/decryptKeystore.js";
 export { KeystoreError, type KeystoreErrorType } from "./errors/keystore.js";
+export {
+  gridPoints,
+  runSweep,
+  type RunSweepParameters,
+  type RunSweepReturnType,
+  type SweepGrid,
+  type SweepPoint,
+} from "./ml/sweep.js";

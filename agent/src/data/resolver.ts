@@ -19,6 +19,8 @@ export type InputResolverOptions = {
   /** The agent's working directory: verified inputs are cached under `<workDir>/pieces` and `<workDir>/cids`. */
   workDir: string;
   logger?: Logger | undefined;
+  /** Told the bytes of each input made available, by kind and source (`piece-directory` reads the provider's own store; the others moved over the network). */
+  onResolved?: ((event: { kind: "piece" | "cid"; source: string; bytes: bigint }) => void) | undefined;
   /** Largest `cid` input accepted, as CAR bytes and as unpacked bytes (default 1 GiB). */
   maxCidBytes?: bigint | number | undefined;
 };
@@ -57,7 +59,7 @@ export const DEFAULT_MAX_CID_BYTES = 1n << 30n;
  * });
  * const mounted = await Promise.all(spec.inputs.map((input) => inputs.resolve(input, { signal })));
  */
-export function createInputResolver({ sources, workDir, logger, maxCidBytes }: InputResolverOptions): InputResolver {
+export function createInputResolver({ sources, workDir, logger, maxCidBytes, onResolved }: InputResolverOptions): InputResolver {
   const root = resolve(workDir);
   const dirs = { pieces: join(root, "pieces"), cids: join(root, "cids"), tmp: join(root, "tmp") };
   const pieceSources = sources.filter((s): s is PieceSource => s.kind === "piece");
@@ -89,6 +91,7 @@ export function createInputResolver({ sources, workDir, logger, maxCidBytes }: I
           await chmod(tmp, 0o444);
           await rename(tmp, path);
           logger?.info({ cid: piece.cid, source: source.name, size: String(size), exact, ms: elapsed(started) }, "piece verified");
+          onResolved?.({ kind: "piece", source: source.name, bytes: BigInt(size) });
           return path;
         } catch (error) {
           await rm(tmp, { force: true });
@@ -138,6 +141,7 @@ export function createInputResolver({ sources, workDir, logger, maxCidBytes }: I
             if (!["ENOTEMPTY", "EEXIST"].includes(error.code ?? "")) throw error;
           });
           logger?.info({ cid: input.cid, source: source.name, type, size: String(size), ms: elapsed(started) }, "cid verified");
+          onResolved?.({ kind: "cid", source: source.name.startsWith("gateway of ") ? "gateway" : source.name, bytes: BigInt(size) });
           return path;
         } catch (error) {
           if (signal.aborted) throw signal.reason;
