@@ -22,3 +22,4 @@ export {
   decryptKeystore,
 } from "./keystore/decryptKeystore.js";
 export { KeystoreError, type KeystoreErrorType } from "./errors/keystore.js";
+export { loadMnist } from "./ml/loadMnist.js";
