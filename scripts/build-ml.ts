@@ -22,6 +22,7 @@ export const ML_ASC_FLAGS = [
   "--config", "node_modules/@assemblyscript/wasi-shim/asconfig.json",
   "--optimizeLevel", "3",
   "--shrinkLevel", "0",
+  "--enable", "simd", // 128-bit SIMD for element-wise loops only (lib/net.ts: same bits as scalar)
   "--runtime", "stub", // no GC: a kernel allocates its arrays once and exits; a collector cost 8x the run time
 ];
 

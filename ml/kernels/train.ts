@@ -6,7 +6,7 @@
 import { fail, fileIn, join, readFile, setProgram, writeFile, writeText } from "./lib/io";
 import { parseArgs } from "./lib/args";
 import { checkFits, encodeModel, MAX_HIDDEN, Model, newModel, parseModel, parseShard, Shard } from "./lib/format";
-import { allFinite, argmax, backward, forward, initialise, Work } from "./lib/net";
+import { allFinite, argmax, axpy, backward, forward, initialise, Work } from "./lib/net";
 import { Pcg32, shuffle, STREAM_INIT, STREAM_SHUFFLE } from "./lib/rng";
 import { fixed, fixedArray, quote } from "./lib/json";
 
@@ -61,7 +61,7 @@ function train(m: Model, s: Shard, out: string): void {
         backward(m, s, r, work, g);
       }
       const step = <f32>(lr / <f64>(end - start));
-      for (let i = 0; i < p.length; i++) unchecked((p[i] -= step * g[i]));
+      axpy(p.dataStart, g.dataStart, -step, p.length);
     }
     const loss = lossSum / <f64>rows;
     if (!isFinite<f64>(loss) || !allFinite(p))

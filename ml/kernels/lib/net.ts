@@ -1,8 +1,26 @@
 // The networks: softmax regression and a one-hidden-layer ReLU MLP, cross-entropy loss, the
-// forward pass and the gradient of one row. Plain f32 arithmetic in a fixed order (no threads,
-// no SIMD, no fused operations), so every replica computes the same bits.
+// forward pass and the gradient of one row. f32 arithmetic in a fixed order, no threads, no fused
+// or relaxed operations, so every replica computes the same bits. The element-wise loops
+// (dst[j] += a·src[j]) use 128-bit SIMD: each lane rounds exactly as the scalar code would, so
+// SIMD changes the speed, not the result; sums over an index stay scalar, in index order.
 import { KIND_MLP, Model, Shard } from "./format";
 import { Pcg32 } from "./rng";
+
+/** dst[j] += alpha · src[j] for j < n (f32 arrays at byte addresses dst and src). */
+// @ts-ignore: decorator
+@inline
+export function axpy(dst: usize, src: usize, alpha: f32, n: i32): void {
+  const va = f32x4.splat(alpha);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const at = <usize>(j << 2);
+    v128.store(dst + at, f32x4.add(v128.load(dst + at), f32x4.mul(va, v128.load(src + at))));
+  }
+  for (; j < n; j++) {
+    const at = <usize>(j << 2);
+    store<f32>(dst + at, load<f32>(dst + at) + alpha * load<f32>(src + at));
+  }
+}
 
 /** Scratch space for one row, sized for a model. */
 export class Work {
@@ -58,8 +76,7 @@ export function forward(m: Model, s: Shard, r: i32, w: Work): f64 {
     for (let j = 0; j < h; j++) unchecked((z[j] = p[b1 + j]));
     for (let k = from; k < to; k++) {
       const xv = unchecked(val[k]);
-      const row = unchecked(idx[k]) * h;
-      for (let j = 0; j < h; j++) unchecked((z[j] += xv * p[row + j]));
+      axpy(z.dataStart, p.dataStart + (<usize>(unchecked(idx[k]) * h) << 2), xv, h);
     }
     for (let j = 0; j < h; j++) {
       const v = unchecked(z[j]);
@@ -71,16 +88,14 @@ export function forward(m: Model, s: Shard, r: i32, w: Work): f64 {
     for (let j = 0; j < h; j++) {
       const av = unchecked(a[j]);
       if (av == 0) continue;
-      const row = w2 + j * c;
-      for (let q = 0; q < c; q++) unchecked((logits[q] += av * p[row + q]));
+      axpy(logits.dataStart, p.dataStart + (<usize>(w2 + j * c) << 2), av, c);
     }
   } else {
     const b = m.inputs * c;
     for (let q = 0; q < c; q++) unchecked((logits[q] = p[b + q]));
     for (let k = from; k < to; k++) {
       const xv = unchecked(val[k]);
-      const row = unchecked(idx[k]) * c;
-      for (let q = 0; q < c; q++) unchecked((logits[q] += xv * p[row + q]));
+      axpy(logits.dataStart, p.dataStart + (<usize>(unchecked(idx[k]) * c) << 2), xv, c);
     }
   }
   // Softmax, shifted by the largest logit.
@@ -132,26 +147,21 @@ export function backward(m: Model, s: Shard, r: i32, w: Work, g: Float32Array): 
       const row = w2 + j * c;
       const av = unchecked(a[j]);
       let back: f32 = 0;
-      for (let q = 0; q < c; q++) {
-        const dq = unchecked(prob[q]);
-        back += dq * unchecked(p[row + q]);
-        if (av != 0) unchecked((g[row + q] += av * dq));
-      }
+      for (let q = 0; q < c; q++) back += unchecked(prob[q]) * unchecked(p[row + q]);
+      if (av != 0) axpy(g.dataStart + (<usize>row << 2), prob.dataStart, av, c);
       unchecked((dh[j] = unchecked(z[j]) > 0 ? back : 0));
     }
     for (let j = 0; j < h; j++) unchecked((g[b1 + j] += dh[j]));
     for (let k = from; k < to; k++) {
       const xv = unchecked(val[k]);
-      const row = unchecked(idx[k]) * h;
-      for (let j = 0; j < h; j++) unchecked((g[row + j] += xv * dh[j]));
+      axpy(g.dataStart + (<usize>(unchecked(idx[k]) * h) << 2), dh.dataStart, xv, h);
     }
   } else {
     const b = m.inputs * c;
     for (let q = 0; q < c; q++) unchecked((g[b + q] += prob[q]));
     for (let k = from; k < to; k++) {
       const xv = unchecked(val[k]);
-      const row = unchecked(idx[k]) * c;
-      for (let q = 0; q < c; q++) unchecked((g[row + q] += xv * prob[q]));
+      axpy(g.dataStart + (<usize>(unchecked(idx[k]) * c) << 2), prob.dataStart, xv, c);
     }
   }
 }
