@@ -118,7 +118,7 @@ function gradCheck(m: Model, s: Shard, out: string): void {
     const rng = new Pcg32(seed, 3);
     for (let i = 0; i < 4096; i++) picks.push(<i32>rng.below(<u32>p.length));
   }
-  const eps: f32 = 1e-2;
+  const eps: f32 = 1e-3;
   const parts = new Array<string>();
   for (let k = 0; k < picks.length; k++) {
     const i = picks[k];
