@@ -5,7 +5,7 @@
  *    over 3 non-IID shards, same kernel, same epoch budget (rounds × local epochs = epochs);
  *  - the train module's time against the same kernel built natively (ml/native/train.c, clang -O2).
  *
- *   npm run bench:ml [-- --hidden 128 --lr 0.3 --batch 32 --epochs 10 --rounds 5 --test-rows 2000 --seed 1]
+ *   npm run bench:ml [-- --hidden 128 --lr 0.3 --batch 32 --epochs 20 --rounds 10 --test-rows 2000 --seed 1]
  */
 import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -22,8 +22,8 @@ const { values } = parseArgs({
     hidden: { type: "string", default: "128" },
     lr: { type: "string", default: "0.3" },
     batch: { type: "string", default: "32" },
-    epochs: { type: "string", default: "10" },
-    rounds: { type: "string", default: "5" },
+    epochs: { type: "string", default: "20" },
+    rounds: { type: "string", default: "10" },
     "test-rows": { type: "string", default: "2000" },
     seed: { type: "string", default: "1" },
   },
