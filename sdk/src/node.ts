@@ -30,3 +30,4 @@ export {
   type SweepGrid,
   type SweepPoint,
 } from "./ml/sweep.js";
+export { loadMnist } from "./ml/loadMnist.js";

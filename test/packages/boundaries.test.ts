@@ -57,7 +57,7 @@ describe("package boundaries", function () {
   });
 
   describe("browser entry points of @shoal/sdk reach no Node built-in", function () {
-    for (const entry of ["@shoal/sdk", "@shoal/sdk/abi", "@shoal/sdk/spec", "@shoal/sdk/react"]) {
+    for (const entry of ["@shoal/sdk", "@shoal/sdk/abi", "@shoal/sdk/spec", "@shoal/sdk/react", "@shoal/sdk/ml"]) {
       it(entry, async function () {
         const reached = await nodeBuiltinsReachedFrom(entry);
         assert.deepEqual(reached, [], `${entry} must stay browser-safe: move Node-only code to @shoal/sdk/node`);

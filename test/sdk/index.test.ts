@@ -12,7 +12,7 @@ const names = async (specifier: string): Promise<string[]> => Object.keys(await 
 describe("SDK public API", function () {
   it("the package's exports map lists exactly these entry points", async function () {
     const pkg = JSON.parse(await readFile(new URL("../../sdk/package.json", import.meta.url), "utf8"));
-    assert.deepEqual(Object.keys(pkg.exports), [".", "./abi", "./spec", "./react", "./node", "./package.json"]);
+    assert.deepEqual(Object.keys(pkg.exports), [".", "./abi", "./spec", "./react", "./node", "./ml", "./package.json"]);
     assert.equal(pkg.sideEffects, false);
   });
 
@@ -125,8 +125,33 @@ describe("SDK public API", function () {
       "computeResultCid",
       "decryptKeystore",
       "fetchResult",
+      "loadMnist",
       "packResult",
       "unpackResult",
+    ]);
+  });
+
+  it("@shoal/sdk/ml exports exactly these names", async function () {
+    assert.deepEqual(await names("@shoal/sdk/ml"), [
+      "DatasetUnavailableError",
+      "InvalidModelError",
+      "InvalidShardError",
+      "InvalidSplitError",
+      "MAX_CLASSES",
+      "MAX_FEATURES",
+      "MAX_HIDDEN",
+      "ML_FORMAT_VERSION",
+      "MODEL_HEADER_BYTES",
+      "MODEL_MAGIC",
+      "SHARD_HEADER_BYTES",
+      "SHARD_MAGIC",
+      "decodeModel",
+      "decodeShard",
+      "encodeModel",
+      "encodeShard",
+      "modelParamCount",
+      "rawCid",
+      "splitDataset",
     ]);
   });
 
@@ -154,6 +179,7 @@ describe("SDK public API", function () {
   it("the sources and the build agree (run npm run build:packages after editing sdk/)", async function () {
     assert.deepEqual(await names("../../sdk/src/index.js"), await names("@shoal/sdk"));
     assert.deepEqual(await names("../../sdk/src/node.js"), await names("@shoal/sdk/node"));
+    assert.deepEqual(await names("../../sdk/src/ml/index.js"), await names("@shoal/sdk/ml"));
   });
 
   describe("@shoal/sdk/react", function () {
