@@ -125,8 +125,10 @@ describe("SDK public API", function () {
       "computeResultCid",
       "decryptKeystore",
       "fetchResult",
+      "gridPoints",
       "loadMnist",
       "packResult",
+      "runSweep",
       "unpackResult",
     ]);
   });
@@ -145,13 +147,19 @@ describe("SDK public API", function () {
       "MODEL_MAGIC",
       "SHARD_HEADER_BYTES",
       "SHARD_MAGIC",
+      "aggregateSpec",
       "decodeModel",
       "decodeShard",
       "encodeModel",
       "encodeShard",
+      "evaluateSpec",
+      "federatedKernelSpecs",
+      "formatDecimal",
+      "inferSpec",
       "modelParamCount",
       "rawCid",
       "splitDataset",
+      "trainSpec",
     ]);
   });
 

@@ -31,3 +31,16 @@ export {
   InvalidSplitError,
   type InvalidSplitErrorType,
 } from "../errors/ml.js";
+export {
+  aggregateSpec,
+  evaluateSpec,
+  federatedKernelSpecs,
+  formatDecimal,
+  inferSpec,
+  type KernelModules,
+  type KernelResources,
+  type ModelSource,
+  type ShardPiece,
+  type TrainParams,
+  trainSpec,
+} from "./specs.js";
