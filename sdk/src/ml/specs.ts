@@ -21,7 +21,7 @@ export type TrainParams = {
   seed?: number | undefined;
 };
 
-/** Resources for kernel jobs (defaults fit MNIST-sized shards: 256 MiB, 600 s, 16 MiB of output). */
+/** Resources for kernel jobs (defaults fit MNIST-sized shards: 256 MiB, 300 s, 16 MiB of output). */
 export type KernelResources = { memoryMb?: number; timeoutSec?: number; maxOutputBytes?: number };
 
 const SHARD = "/inputs/shard";
@@ -36,7 +36,7 @@ export function formatDecimal(value: number | string): string {
 }
 
 function resources(r: KernelResources | undefined) {
-  return { cpu: 1, memoryMb: r?.memoryMb ?? 256, timeoutSec: r?.timeoutSec ?? 600, maxOutputBytes: r?.maxOutputBytes ?? 16 << 20 };
+  return { cpu: 1, memoryMb: r?.memoryMb ?? 256, timeoutSec: r?.timeoutSec ?? 300, maxOutputBytes: r?.maxOutputBytes ?? 16 << 20 };
 }
 
 function shardInput(shard: ShardPiece, mount: string) {
