@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -9,9 +9,16 @@ import { runCli } from "../cli/harness.js";
 
 describe("shoal ml shard", function () {
   this.timeout(120_000);
+  let base: string;
+  before(async () => {
+    base = await mkdtemp(join(tmpdir(), "shoal-ml-cli-"));
+  });
+  after(async () => {
+    await rm(base, { recursive: true, force: true });
+  });
 
   it("writes N training shards and a test shard and prints each file's piece CID", async function () {
-    const out = join(await mkdtemp(join(tmpdir(), "shoal-ml-cli-")), "shards");
+    const out = join(await mkdtemp(join(base, "run-")), "shards");
     const run = await runCli(["ml", "shard", "--dataset", "mnist", "--shards", "2", "--train-rows", "300", "--test-rows", "100", "--seed", "5", "--out", out]);
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual((await readdir(out)).sort(), ["shard-0.bin", "shard-1.bin", "test.bin"]);
@@ -26,7 +33,7 @@ describe("shoal ml shard", function () {
   });
 
   it("--json prints one object with the files, their piece CIDs and padded sizes; --non-iid skews the labels", async function () {
-    const out = await mkdtemp(join(tmpdir(), "shoal-ml-cli-"));
+    const out = await mkdtemp(join(base, "run-"));
     const run = await runCli(["ml", "shard", "--dataset", "mnist", "--shards", "3", "--non-iid", "--train-rows", "600", "--test-rows", "60", "--out", out, "--json"]);
     assert.equal(run.code, 0, run.stderr);
     const summary = JSON.parse(run.stdout) as { split: string; files: { file: string; labels: number; pieceCid: string; paddedSize: string }[] };
@@ -39,7 +46,7 @@ describe("shoal ml shard", function () {
   });
 
   it("fails in one line: unknown dataset, a non-empty --out, too many rows, a bad seed", async function () {
-    const full = await mkdtemp(join(tmpdir(), "shoal-ml-cli-"));
+    const full = await mkdtemp(join(base, "run-"));
     await writeFile(join(full, "x"), "x");
     const cases: [string[], number, RegExp][] = [
       [["--dataset", "cifar", "--shards", "2", "--out", join(full, "new")], 2, /^shoal: unknown dataset 'cifar' \(available: mnist\)$/],

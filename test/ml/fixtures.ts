@@ -8,6 +8,12 @@ import { loadMnist } from "../../sdk/src/node.js";
 import type { Mount } from "../../scripts/lib/mlJobs.js";
 
 let mnist: ReturnType<typeof loadMnist> | undefined;
+let fixtureDir: string | undefined;
+
+/** Where fixture files go from now on (a test's temp directory, removed by the test). */
+export function useFixtureDir(dir: string | undefined): void {
+  fixtureDir = dir;
+}
 /** The package's MNIST digits, loaded once. */
 export function mnistOnce(): ReturnType<typeof loadMnist> {
   mnist ??= loadMnist();
@@ -30,7 +36,7 @@ export function syntheticShard(rows: number, features: number, classes: number):
 
 /** Writes bytes into a fresh temp dir; returns a mount for them. */
 export async function fileMount(mount: string, bytes: Uint8Array, dir?: string): Promise<Mount> {
-  const at = dir ?? (await mkdtemp(join(tmpdir(), "shoal-ml-fixture-")));
+  const at = await mkdtemp(join(dir ?? fixtureDir ?? tmpdir(), "shoal-ml-fixture-"));
   const hostPath = join(at, mount.split("/").pop()!);
   await writeFile(hostPath, bytes);
   return { mount, hostPath };

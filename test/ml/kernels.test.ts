@@ -1,17 +1,19 @@
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { ExecutionError } from "../../agent/src/executors/types.js";
 import { decodeModel, encodeModel, encodeShard, type Model, type Shard } from "../../sdk/src/ml/index.js";
 import { type Mount, mlRunner, type MlModule } from "../../scripts/lib/mlJobs.js";
-import { fileMount, modelMount, shardMount, smallMnist, syntheticShard } from "./fixtures.js";
+import { fileMount, modelMount, shardMount, smallMnist, syntheticShard, useFixtureDir } from "./fixtures.js";
 
 // The committed modules (ml/modules), run as a provider runs them: the agent's WasmExecutor, a
 // fresh worker per run, inputs mounted read-only.
 
 type Runner = Awaited<ReturnType<typeof mlRunner>>;
 let runner: Runner;
+let base: string;
 let split: ReturnType<typeof smallMnist>;
 let shard0: Mount;
 let test: Mount;
@@ -52,10 +54,17 @@ describe("ML kernels (WASM modules through the WasmExecutor)", function () {
   this.timeout(60_000);
 
   before(async function () {
-    runner = await mlRunner();
+    base = await mkdtemp(join(tmpdir(), "shoal-ml-kernels-"));
+    useFixtureDir(base);
+    runner = await mlRunner({ tempDir: base });
     split = smallMnist();
     shard0 = await shardMount(split.train[0]!);
     test = await shardMount(split.test, "/inputs/test");
+  });
+
+  after(async function () {
+    useFixtureDir(undefined);
+    await rm(base, { recursive: true, force: true });
   });
 
   describe("train", function () {
@@ -77,7 +86,7 @@ describe("ML kernels (WASM modules through the WasmExecutor)", function () {
     });
 
     it("gives identical bytes when the same job runs again, in fresh workers and in another executor", async function () {
-      const other = await mlRunner();
+      const other = await mlRunner({ tempDir: base });
       const runs = [await train(), await train(), await train([], [], other)];
       const [model, metrics] = [await read(runs[0]!, "model.bin"), await read(runs[0]!, "metrics.json")];
       for (const out of runs.slice(1)) {
