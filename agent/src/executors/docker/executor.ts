@@ -40,7 +40,7 @@ import type { Spec } from "@shoal/sdk";
 import { ExecutionError, type ExecutionErrorCode, type ExecutionRequest, type ExecutionResult, type Executor } from "../types.js";
 import { extractOutputs, type ExtractResult } from "./archive.js";
 import { buildContainerOptions, containerName, LABEL_AGENT, LABEL_JOB } from "./container.js";
-import { createOutputVolume, ensureHolderImage, listOutputVolumes, type OutputVolume, removeOutputVolume, volumeFull } from "./holder.js";
+import { createOutputVolume, ensureHolderImage, listOutputVolumes, removeOutputVolume, startHolder, volumeFull } from "./holder.js";
 import { compilePolicy, findLocalImage, type ImagePolicy, type ImageRef, parseImageRef, pullImage, statusOf } from "./image.js";
 import { CappedLog, demux } from "./logs.js";
 import { type OutputProblem, walkOutputs, watchOutputs } from "./outputs.js";
@@ -227,16 +227,17 @@ export class DockerExecutor implements Executor {
     const name = containerName(request.jobId, randomBytes(4).toString("hex"));
 
     let container: Dockerode.Container | undefined;
-    let volume: OutputVolume | undefined;
+    let holder: Dockerode.Container | undefined;
+    let volume: string | undefined;
     let outcome: Outcome;
     let extracted: ExtractResult | { error: string } | undefined;
     try {
+      const volumeSettings = { name: `${name}-out`, jobId: request.jobId, agent: this.agent, ...outputLimits };
       if (holderImage !== undefined) {
-        volume = await createOutputVolume(this.docker, { name: `${name}-out`, holderImage, jobId: request.jobId, agent: this.agent, owner: this.user, ...outputLimits }).catch(
-          (error: unknown) => {
-            throw engineError(error, "create the output volume");
-          },
-        );
+        await createOutputVolume(this.docker, { ...volumeSettings, owner: this.user }).catch((error: unknown) => {
+          throw engineError(error, "create the output volume");
+        });
+        volume = volumeSettings.name;
       }
       const options = buildContainerOptions(
         request,
@@ -247,19 +248,34 @@ export class DockerExecutor implements Executor {
           tmpfsBytes: tmpfs,
           gpus: limits.gpu > 0 ? limits.gpu : 0,
           agent: this.agent,
-          outputVolume: volume?.name,
+          outputVolume: volume,
         },
         name,
       );
-      container = await this.docker.createContainer(options).catch((error: unknown) => {
-        throw engineError(error, "create the container");
-      });
+      // The holder starts while the job's container is created: only the job's start waits for both.
+      const [made, held] = await Promise.allSettled([
+        this.docker.createContainer(options).catch((error: unknown) => {
+          throw engineError(error, "create the container");
+        }),
+        holderImage === undefined
+          ? undefined
+          : startHolder(this.docker, { ...volumeSettings, holderImage }).catch((error: unknown) => {
+              throw engineError(error, "start the output holder");
+            }),
+      ]);
+      if (made.status === "fulfilled") container = made.value;
+      if (held.status === "fulfilled") holder = held.value;
+      if (made.status === "rejected") throw made.reason;
+      if (held.status === "rejected") throw held.reason;
       throwIfAborted(signal);
-      outcome = await this.execute(container, request, volume);
-      if (volume && outcome.stop?.kind !== "abort") extracted = await this.copyOut(volume, request.outputDir, outputLimits);
+      outcome = await this.execute(container!, request, volume);
+      if (holder && outcome.stop?.kind !== "abort") extracted = await this.copyOut(holder, request.outputDir, outputLimits);
     } finally {
-      if (container) await this.remove(container);
-      if (volume) await this.removeVolume(volume);
+      await Promise.all([container && this.remove(container), holder && this.remove(holder)]);
+      if (volume && !(await removeOutputVolume(this.docker, volume))) {
+        // removeOrphans at the next start finds it by its labels.
+        this.logger?.warn({ volume }, "could not remove a job's output volume");
+      }
     }
 
     const details = { exitCode: outcome.exitCode, stdout: outcome.stdout.text(), stderr: outcome.stderr.text() };
@@ -330,16 +346,13 @@ export class DockerExecutor implements Executor {
       let holderImage: string;
       try {
         holderImage = await ensureHolderImage(this.docker);
-        const probe = await createOutputVolume(this.docker, {
-          name: `shoal-job-probe-${randomBytes(4).toString("hex")}-out`,
-          holderImage,
-          jobId: 0n,
-          agent: this.agent,
-          owner: this.user,
-          maxBytes: 4096,
-          maxEntries: 1,
-        });
-        await this.removeVolume(probe);
+        const probe = { name: `shoal-job-probe-${randomBytes(4).toString("hex")}-out`, jobId: 0n, agent: this.agent, maxBytes: 4096, maxEntries: 1 };
+        await createOutputVolume(this.docker, { ...probe, owner: this.user });
+        try {
+          await this.remove(await startHolder(this.docker, { ...probe, holderImage }));
+        } finally {
+          await removeOutputVolume(this.docker, probe.name);
+        }
         return holderImage;
       } catch (error) {
         if (isConnectionError(error)) {
@@ -358,10 +371,10 @@ export class DockerExecutor implements Executor {
   }
 
   /** Copies the output volume's content into `dir` through the holder, under the strict rules. */
-  private async copyOut(volume: OutputVolume, dir: string, limits: { maxBytes: number; maxEntries: number }): Promise<ExtractResult | { error: string }> {
+  private async copyOut(holder: Dockerode.Container, dir: string, limits: { maxBytes: number; maxEntries: number }): Promise<ExtractResult | { error: string }> {
     let stream: NodeJS.ReadableStream | undefined;
     try {
-      stream = await volume.holder.getArchive({ path: "/outputs" });
+      stream = await holder.getArchive({ path: "/outputs" });
       return await extractOutputs(stream as AsyncIterable<Buffer>, dir, limits);
     } catch (error) {
       if (isConnectionError(error)) throw engineError(error, "copy the output out");
@@ -369,12 +382,6 @@ export class DockerExecutor implements Executor {
     } finally {
       (stream as (NodeJS.ReadableStream & { destroy?: () => void }) | undefined)?.destroy?.();
     }
-  }
-
-  private async removeVolume(volume: OutputVolume): Promise<void> {
-    const failed = await removeOutputVolume(this.docker, volume);
-    // removeOrphans at the next start finds them by their labels.
-    if (failed.length > 0) this.logger?.warn({ left: failed }, "could not remove a job's output holder or volume");
   }
 
   /** Removes this agent's job containers left by a crash (call at startup). Returns their IDs. */
@@ -419,7 +426,7 @@ export class DockerExecutor implements Executor {
   }
 
   /** Attaches, starts, waits; kills on timeout, abort or output excess. Never throws after start without the outcome's logs. */
-  private async execute(container: Dockerode.Container, request: ExecutionRequest, volume: OutputVolume | undefined): Promise<Outcome> {
+  private async execute(container: Dockerode.Container, request: ExecutionRequest, volume: string | undefined): Promise<Outcome> {
     const { spec, signal } = request;
     const stdout = new CappedLog(this.logBytes);
     const stderr = new CappedLog(this.logBytes, 2_048);
@@ -491,11 +498,11 @@ export class DockerExecutor implements Executor {
    * engine's host), to end a job that spins on ENOSPC early; elsewhere the engine's cap alone holds
    * and such a job runs to its timeout.
    */
-  private async watchVolume(volume: OutputVolume, onFull: () => void): Promise<{ stop: () => Promise<void> } | undefined> {
+  private async watchVolume(volume: string, onFull: () => void): Promise<{ stop: () => Promise<void> } | undefined> {
     const TMPFS_MAGIC = 0x01021994;
     let mountpoint: string;
     try {
-      mountpoint = (await this.docker.getVolume(volume.name).inspect()).Mountpoint;
+      mountpoint = (await this.docker.getVolume(volume).inspect()).Mountpoint;
       if ((await statfs(mountpoint)).type !== TMPFS_MAGIC) return undefined;
     } catch {
       return undefined;

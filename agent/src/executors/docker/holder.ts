@@ -133,17 +133,14 @@ export function volumeFull(limits: OutputVolumeLimits, used: { pages: number; en
   return used.pages >= size.bytes / PAGE || used.entries + 1 >= size.inodes;
 }
 
-export type OutputVolume = { name: string; holder: Dockerode.Container };
+export type OutputVolumeSettings = { name: string; jobId: bigint; agent: string } & OutputVolumeLimits;
 
-/**
- * Creates the job's output volume (tmpfs, owned by the job's user) and starts its holder. On any
- * failure, removes what it made and throws.
- */
-export async function createOutputVolume(
-  docker: Dockerode,
-  settings: { name: string; holderImage: string; jobId: bigint; agent: string; owner: { uid: number; gid: number } } & OutputVolumeLimits,
-): Promise<OutputVolume> {
-  const labels = { [LABEL_JOB]: settings.jobId.toString(), [LABEL_AGENT]: settings.agent, [LABEL_ROLE]: "output" };
+function labelsOf(settings: OutputVolumeSettings, role: "output" | "holder"): Record<string, string> {
+  return { [LABEL_JOB]: settings.jobId.toString(), [LABEL_AGENT]: settings.agent, [LABEL_ROLE]: role };
+}
+
+/** Creates the job's output volume: tmpfs of volumeSize(limits), owned by the job's user. Mounted when its holder starts. */
+export async function createOutputVolume(docker: Dockerode, settings: OutputVolumeSettings & { owner: { uid: number; gid: number } }): Promise<void> {
   const size = volumeSize(settings);
   await docker.createVolume({
     Name: settings.name,
@@ -153,51 +150,50 @@ export async function createOutputVolume(
       device: "tmpfs",
       o: `size=${size.bytes},nr_inodes=${size.inodes},uid=${settings.owner.uid},gid=${settings.owner.gid},mode=0700,nosuid,nodev`,
     },
-    Labels: labels,
+    Labels: labelsOf(settings, "output"),
   });
-  let holder: Dockerode.Container | undefined;
+}
+
+/**
+ * Creates and starts the holder of an output volume (it mounts the volume read-only at /outputs,
+ * where the archive API reads it). On failure to start, removes the holder and throws.
+ */
+export async function startHolder(docker: Dockerode, settings: OutputVolumeSettings & { holderImage: string }): Promise<Dockerode.Container> {
+  const holder = await docker.createContainer({
+    name: `${settings.name}-holder`,
+    Image: settings.holderImage,
+    User: "65534:65534",
+    Labels: labelsOf(settings, "holder"),
+    NetworkDisabled: true,
+    HostConfig: {
+      NetworkMode: "none",
+      ReadonlyRootfs: true,
+      // Room for the runtime's own init (a multi-threaded Go process) before it execs the pause.
+      Memory: 32 * 1024 * 1024,
+      PidsLimit: 16,
+      CapDrop: ["ALL"],
+      SecurityOpt: ["no-new-privileges"],
+      LogConfig: { Type: "none", Config: {} },
+      Mounts: [volumeMount(settings.name, "/outputs", true)],
+    },
+  });
   try {
-    holder = await docker.createContainer({
-      name: `${settings.name}-holder`,
-      Image: settings.holderImage,
-      User: "65534:65534",
-      Labels: { ...labels, [LABEL_ROLE]: "holder" },
-      NetworkDisabled: true,
-      HostConfig: {
-        NetworkMode: "none",
-        ReadonlyRootfs: true,
-        // Room for the runtime's own init (a multi-threaded Go process) before it execs the pause.
-        Memory: 32 * 1024 * 1024,
-        PidsLimit: 16,
-        CapDrop: ["ALL"],
-        SecurityOpt: ["no-new-privileges"],
-        LogConfig: { Type: "none", Config: {} },
-        Mounts: [volumeMount(settings.name, "/outputs", true)],
-      },
-    });
     await holder.start();
-    return { name: settings.name, holder: holder };
+    return holder;
   } catch (error) {
-    await removeOutputVolume(docker, { name: settings.name, holder });
+    await holder.remove({ force: true }).catch(() => undefined);
     throw error;
   }
 }
 
-/** Removes the holder, then the volume (its contents go with it). Returns what could not be removed. */
-export async function removeOutputVolume(docker: Dockerode, volume: { name: string; holder?: Dockerode.Container | undefined }): Promise<string[]> {
-  const failed: string[] = [];
-  if (volume.holder) {
-    await volume.holder.remove({ force: true }).catch((error: unknown) => {
-      if (statusOf(error) !== 404) failed.push(`container ${volume.holder!.id}`);
-    });
+/** Removes an output volume (its holder and job container first); false when it could not. */
+export async function removeOutputVolume(docker: Dockerode, name: string): Promise<boolean> {
+  try {
+    await docker.getVolume(name).remove();
+    return true;
+  } catch (error) {
+    return statusOf(error) === 404;
   }
-  await docker
-    .getVolume(volume.name)
-    .remove()
-    .catch((error: unknown) => {
-      if (statusOf(error) !== 404) failed.push(`volume ${volume.name}`);
-    });
-  return failed;
 }
 
 /** Output volumes of one agent (label shoal.agent) left by a crash; their holders are job containers and go first. */
