@@ -347,6 +347,23 @@ describe("Docker executor", function () {
       );
     });
 
+    it("counts the output in the job's memory (it is tmpfs): writing past memoryMb is MEMORY_LIMIT", async () => {
+      const error = await failsWith(runSpec(shell("head -c 50331648 /dev/zero > /outputs/x", { memoryMb: 16, maxOutputBytes: 64 << 20 })), "MEMORY_LIMIT");
+      assert.match(error.hint ?? "", /output and \/tmp are in memory/);
+      // Within memoryMb it is fine.
+      const fits = await runSpec(shell("head -c 8388608 /dev/zero > /outputs/x", { memoryMb: 32, maxOutputBytes: 64 << 20 }));
+      assert.equal(fits.outputBytes, 8 << 20);
+    });
+
+    it("keeps the polled bind mount as the fallback (outputMount: bind)", async () => {
+      const bind = createDockerExecutor({ docker, allowedImages: ["shoal-test/busybox"], agent: "test", outputMount: "bind" });
+      const outputDir = await outDir();
+      const result = await bind.run({ jobId: 7n, spec: dockerSpec({ image: image.ref }), inputs: inputs(), outputDir });
+      assert.equal(await readFile(join(outputDir, "wordfreq.txt"), "utf8"), expectedWordfreq(Object.values(TEXTS)));
+      assert.equal(result.exitCode, 0);
+      await failsWith(bind.run({ jobId: 8n, spec: shell("yes > /outputs/x", { maxOutputBytes: 1 << 20 }), inputs: inputs(), outputDir: await outDir() }), "OUTPUT_LIMIT");
+    });
+
     it("refuses symlinks and special files in the output (OUTPUT_INVALID)", async () => {
       const error = await failsWith(runSpec(shell("echo ok > /outputs/fine; mkdir /outputs/d; ln -s /etc/passwd /outputs/d/p")), "OUTPUT_INVALID");
       assert.match(error.message, /d\/p is a symlink/);
