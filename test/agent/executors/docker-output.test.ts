@@ -8,7 +8,7 @@ import { arch, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 
-import { extractOutputs } from "../../../agent/src/executors/docker/archive.js";
+import { copyOutputs, extractOutputs } from "../../../agent/src/executors/docker/archive.js";
 import { pauseExecutable, volumeFull, volumeSize } from "../../../agent/src/executors/docker/holder.js";
 
 const run = promisify(execFile);
@@ -31,7 +31,8 @@ describe("Docker executor output volume", () => {
     await mkdir(target);
     await make(join(source, "outputs"));
     const archive = `${source}.tar`;
-    await run("tar", [`--format=${format}`, "-C", source, "-cf", archive, "outputs"]);
+    // Sorted by name, as the engine writes it (Go filepath.Walk).
+    await run("tar", [`--format=${format}`, "--sort=name", "-C", source, "-cf", archive, "outputs"]);
     return { target, result: await extractOutputs(createReadStream(archive), target, limits) };
   };
 
@@ -103,6 +104,34 @@ describe("Docker executor output volume", () => {
     await assert.rejects(extractOutputs(createReadStream(`${source}.tar`), await mkdtemp(join(base, "d-")), { maxBytes: 100, maxEntries: 10 }), /outside the output/);
     const whole = await readFile(`${source}.tar`);
     await assert.rejects(extractOutputs((async function* () { yield whole.subarray(0, 700); })(), await mkdtemp(join(base, "d-")), { maxBytes: 100, maxEntries: 10 }), /truncated/);
+  });
+
+  it("reads a mount directly with the archive's results: same files, usage, pages and first problem", async () => {
+    const trees: ((dir: string) => Promise<void>)[] = [
+      async (dir) => {
+        await mkdir(join(dir, "b/c"), { recursive: true });
+        await writeFile(join(dir, "b/c/x"), "x".repeat(5000));
+        await writeFile(join(dir, "a"), "12345");
+        await link(join(dir, "a"), join(dir, "z"));
+      },
+      async (dir) => {
+        await writeFile(join(dir, "b"), Buffer.alloc(600));
+        await symlink("/etc/passwd", join(dir, "a"));
+        await writeFile(join(dir, "c"), Buffer.alloc(600));
+      },
+      async (dir) => {
+        for (const name of ["b", "a", "c"]) await writeFile(join(dir, name), Buffer.alloc(600));
+      },
+    ];
+    for (const make of trees) {
+      const limits = { maxBytes: 1000, maxEntries: 100 };
+      const { target, result } = await roundTrip(make, limits);
+      const copied = join(base, `copy-${counter}`);
+      await mkdir(copied);
+      const direct = await copyOutputs(join(base, `src-${counter - 1}`, "outputs"), copied, limits);
+      assert.deepEqual(direct, result);
+      assert.deepEqual((await readdir(copied, { recursive: true })).sort(), (await readdir(target, { recursive: true })).sort());
+    }
   });
 
   it("sizes the volume one page and one entry past the cap, and calls it full there", () => {

@@ -364,6 +364,23 @@ describe("Docker executor", function () {
       await failsWith(bind.run({ jobId: 8n, spec: shell("yes > /outputs/x", { maxOutputBytes: 1 << 20 }), inputs: inputs(), outputDir: await outDir() }), "OUTPUT_LIMIT");
     });
 
+    it("reads the output the same through the engine's archive (agents that cannot see the volume's mount)", async () => {
+      const archived = createDockerExecutor({ docker, allowedImages: ["shoal-test/busybox"], agent: "test", outputViaArchive: true });
+      const job = (spec: Spec, outputDir?: string) => archived.run({ jobId: 9n, spec, inputs: inputs(), outputDir: outputDir ?? join(base, "unused") });
+      const outputDir = await outDir();
+      await job(dockerSpec({ image: image.ref }), outputDir);
+      assert.equal(await readFile(join(outputDir, "wordfreq.txt"), "utf8"), expectedWordfreq(Object.values(TEXTS)));
+      const nested = await outDir();
+      const result = await job(shell("mkdir -p /outputs/a/b; echo one > /outputs/a/b/c; ln /outputs/a/b/c /outputs/hard; chmod +x /outputs/a/b/c"), nested);
+      assert.equal(await readFile(join(nested, "hard"), "utf8"), "one\n");
+      assert.equal((await stat(join(nested, "a/b/c"))).mode & 0o111, 0o111);
+      assert.equal(result.outputBytes, 8);
+      await failsWith(job(shell("head -c 2000000 /dev/zero > /outputs/x", { maxOutputBytes: 1 << 20 }), await outDir()), "OUTPUT_LIMIT");
+      const error = await failsWith(job(shell("echo ok > /outputs/fine; mkdir /outputs/d; ln -s /etc/passwd /outputs/d/p"), await outDir()), "OUTPUT_INVALID");
+      assert.match(error.message, /d\/p is a symlink/);
+      await failsWith(job(shell("mkfifo /outputs/fifo"), await outDir()), "OUTPUT_INVALID");
+    });
+
     it("refuses symlinks and special files in the output (OUTPUT_INVALID)", async () => {
       const error = await failsWith(runSpec(shell("echo ok > /outputs/fine; mkdir /outputs/d; ln -s /etc/passwd /outputs/d/p")), "OUTPUT_INVALID");
       assert.match(error.message, /d\/p is a symlink/);

@@ -6,7 +6,7 @@
  * writes); nothing is written outside `dir`.
  */
 import { constants } from "node:fs";
-import { copyFile, lstat, mkdir, open } from "node:fs/promises";
+import { chmod, copyFile, lchown, lstat, mkdir, open, readdir } from "node:fs/promises";
 import { join } from "node:path";
 
 import type { OutputProblem, OutputUsage } from "./outputs.js";
@@ -179,4 +179,45 @@ async function writeEntry(reader: Reader, path: string, size: number, mode: numb
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * The same as extractOutputs, read straight from the volume's mount where the agent sees it (root
+ * on the engine's host): no archive round trip through the engine. Visits entries in the archive's
+ * order (depth first, names sorted bytewise, as Go's filepath.Walk), so both ways stop at the same
+ * first problem and count the same pages (a hard-linked inode once).
+ */
+export async function copyOutputs(source: string, dir: string, limits: { maxBytes: number; maxEntries: number }): Promise<ExtractResult> {
+  const usage: OutputUsage = { bytes: 0, entries: 0 };
+  let pages = 0;
+  const seen = new Map<string, string>();
+  const visit = async (relative: string): Promise<OutputProblem | undefined> => {
+    const names = (await readdir(join(source, relative))).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    for (const name of names) {
+      const path = relative === "" ? name : `${relative}/${name}`;
+      usage.entries++;
+      if (usage.entries > limits.maxEntries) return { kind: "limit", usage, what: "entries" };
+      const stats = await lstat(join(source, path));
+      if (stats.isDirectory()) {
+        await mkdir(join(dir, path), { mode: 0o755 });
+        const problem = await visit(path);
+        if (problem) return problem;
+      } else if (stats.isFile()) {
+        usage.bytes += stats.size;
+        const inode = `${stats.dev}:${stats.ino}`;
+        if (stats.nlink < 2 || !seen.has(inode)) pages += Math.ceil(stats.size / PAGE);
+        if (usage.bytes > limits.maxBytes) return { kind: "limit", usage, what: "bytes" };
+        if (stats.nlink > 1) seen.set(inode, path);
+        await copyFile(join(source, path), join(dir, path), constants.COPYFILE_EXCL);
+        // libuv's copyfile keeps the source's owner (the job's user) where it can: the agent owns its results.
+        await lchown(join(dir, path), process.getuid?.() ?? 0, process.getgid?.() ?? 0);
+        await chmod(join(dir, path), (stats.mode & 0o755) | 0o600);
+      } else {
+        return { kind: "invalid", path, reason: stats.isSymbolicLink() ? "a symlink" : "a special file (FIFO, socket or device)" };
+      }
+    }
+    return undefined;
+  };
+  const problem = await visit("");
+  return problem ? { usage, pages, problem } : { usage, pages };
 }

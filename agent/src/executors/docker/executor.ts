@@ -30,7 +30,8 @@
  * the code and the stderr tail.
  */
 import { randomBytes } from "node:crypto";
-import { lchown, lstat, statfs } from "node:fs/promises";
+import { lchown, lstat, readdir, rm, statfs } from "node:fs/promises";
+import { join } from "node:path";
 import { availableParallelism } from "node:os";
 
 import Dockerode from "dockerode";
@@ -38,7 +39,7 @@ import Dockerode from "dockerode";
 import type { Logger } from "../../context.js";
 import type { Spec } from "@shoal/sdk";
 import { ExecutionError, type ExecutionErrorCode, type ExecutionRequest, type ExecutionResult, type Executor } from "../types.js";
-import { extractOutputs, type ExtractResult } from "./archive.js";
+import { copyOutputs, extractOutputs, type ExtractResult } from "./archive.js";
 import { buildContainerOptions, containerName, LABEL_AGENT, LABEL_JOB } from "./container.js";
 import { createOutputVolume, ensureHolderImage, listOutputVolumes, removeOutputVolume, startHolder, volumeFull } from "./holder.js";
 import { compilePolicy, findLocalImage, type ImagePolicy, type ImageRef, parseImageRef, pullImage, statusOf } from "./image.js";
@@ -84,6 +85,12 @@ export type DockerExecutorOptions = {
    * "bind", the output directory bind-mounted and polled.
    */
   outputMount?: "volume" | "bind" | undefined;
+  /**
+   * Read the output volume through the engine's archive API even where the agent sees the
+   * volume's mount (default false: read the mount directly when visible, which saves an archive
+   * round trip; agents that are not root on the engine's host always use the archive).
+   */
+  outputViaArchive?: boolean | undefined;
   /** How often the output is measured while the job runs (default 100 ms). */
   outputPollMs?: number | undefined;
   /** Bytes of stdout and of stderr kept (default 64 KiB each). */
@@ -135,6 +142,7 @@ export class DockerExecutor implements Executor {
   private readonly maxOutputEntries: number;
   private readonly outputPollMs: number;
   private readonly outputMount: "volume" | "bind";
+  private readonly outputViaArchive: boolean;
   /** The holder image's ID once the volume works on this engine, undefined for the bind fallback. */
   private volumeSupport: Promise<string | undefined> | undefined;
   private readonly logBytes: number;
@@ -151,6 +159,7 @@ export class DockerExecutor implements Executor {
     this.maxOutputEntries = positiveInt(options.maxOutputEntries ?? 100_000, "maxOutputEntries", 1);
     this.outputPollMs = positiveInt(options.outputPollMs ?? 100, "outputPollMs", 10);
     this.outputMount = options.outputMount ?? "volume";
+    this.outputViaArchive = options.outputViaArchive ?? false;
     if (this.outputMount !== "volume" && this.outputMount !== "bind") throw new TypeError(`outputMount must be "volume" or "bind"`);
     this.logBytes = positiveInt(options.logBytes ?? 64 * 1024, "logBytes", 0);
     this.agent = options.agent ?? "default";
@@ -268,8 +277,11 @@ export class DockerExecutor implements Executor {
       if (made.status === "rejected") throw made.reason;
       if (held.status === "rejected") throw held.reason;
       throwIfAborted(signal);
-      outcome = await this.execute(container!, request, volume);
-      if (holder && outcome.stop?.kind !== "abort") extracted = await this.copyOut(holder, request.outputDir, outputLimits);
+      const mountpoint = volume ? await visibleMount(this.docker, volume) : undefined;
+      outcome = await this.execute(container!, request, volume ? { mountpoint } : undefined);
+      if (holder && outcome.stop?.kind !== "abort") {
+        extracted = await this.copyOut(holder, this.outputViaArchive ? undefined : mountpoint, request.outputDir, outputLimits);
+      }
     } finally {
       await Promise.all([container && this.remove(container), holder && this.remove(holder)]);
       if (volume && !(await removeOutputVolume(this.docker, volume))) {
@@ -371,7 +383,20 @@ export class DockerExecutor implements Executor {
   }
 
   /** Copies the output volume's content into `dir` through the holder, under the strict rules. */
-  private async copyOut(holder: Dockerode.Container, dir: string, limits: { maxBytes: number; maxEntries: number }): Promise<ExtractResult | { error: string }> {
+  private async copyOut(
+    holder: Dockerode.Container,
+    mountpoint: string | undefined,
+    dir: string,
+    limits: { maxBytes: number; maxEntries: number },
+  ): Promise<ExtractResult | { error: string }> {
+    if (mountpoint !== undefined) {
+      try {
+        return await copyOutputs(mountpoint, dir, limits);
+      } catch (error) {
+        this.logger?.warn({ err: messageOf(error) }, "could not copy the output from the volume's mount: reading its archive instead");
+        await emptyDirectory(dir);
+      }
+    }
     let stream: NodeJS.ReadableStream | undefined;
     try {
       stream = await holder.getArchive({ path: "/outputs" });
@@ -426,7 +451,8 @@ export class DockerExecutor implements Executor {
   }
 
   /** Attaches, starts, waits; kills on timeout, abort or output excess. Never throws after start without the outcome's logs. */
-  private async execute(container: Dockerode.Container, request: ExecutionRequest, volume: string | undefined): Promise<Outcome> {
+  /** `volume`: the output is a volume, polled where the agent sees its mount; absent: a bind mount, polled. */
+  private async execute(container: Dockerode.Container, request: ExecutionRequest, volume: { mountpoint: string | undefined } | undefined): Promise<Outcome> {
     const { spec, signal } = request;
     const stdout = new CappedLog(this.logBytes);
     const stderr = new CappedLog(this.logBytes, 2_048);
@@ -459,13 +485,14 @@ export class DockerExecutor implements Executor {
       timer = setTimeout(() => kill({ kind: "timeout" }), spec.resources.timeoutSec * 1000);
       signal?.addEventListener("abort", onAbort, { once: true });
       if (signal?.aborted) onAbort();
-      watcher = volume
-        ? await this.watchVolume(volume, () => kill({ kind: "full" }))
-        : watchOutputs(
-            request.outputDir,
-            { maxBytes: spec.resources.maxOutputBytes, maxEntries: this.maxOutputEntries, intervalMs: this.outputPollMs },
-            (problem) => kill({ kind: "output", problem }),
-          );
+      if (volume?.mountpoint !== undefined) watcher = this.watchVolume(volume.mountpoint, () => kill({ kind: "full" }));
+      else if (volume === undefined) {
+        watcher = watchOutputs(
+          request.outputDir,
+          { maxBytes: spec.resources.maxOutputBytes, maxEntries: this.maxOutputEntries, intervalMs: this.outputPollMs },
+          (problem) => kill({ kind: "output", problem }),
+        );
+      }
       await container.wait().catch((error: unknown) => {
         throw engineError(error, "wait for the container");
       });
@@ -494,19 +521,11 @@ export class DockerExecutor implements Executor {
   }
 
   /**
-   * Polls the output volume's free space with statfs where the agent sees its mount (root on the
-   * engine's host), to end a job that spins on ENOSPC early; elsewhere the engine's cap alone holds
-   * and such a job runs to its timeout.
+   * Polls the output volume's free space with statfs, to end a job that spins on ENOSPC early
+   * (where the agent cannot see the mount, the engine's cap alone holds and such a job runs to its
+   * timeout; the outcome is OUTPUT_LIMIT either way).
    */
-  private async watchVolume(volume: string, onFull: () => void): Promise<{ stop: () => Promise<void> } | undefined> {
-    const TMPFS_MAGIC = 0x01021994;
-    let mountpoint: string;
-    try {
-      mountpoint = (await this.docker.getVolume(volume).inspect()).Mountpoint;
-      if ((await statfs(mountpoint)).type !== TMPFS_MAGIC) return undefined;
-    } catch {
-      return undefined;
-    }
+  private watchVolume(mountpoint: string, onFull: () => void): { stop: () => Promise<void> } {
     let stopped = false;
     let current: Promise<void> = Promise.resolve();
     const timer = setInterval(() => {
@@ -601,6 +620,22 @@ const CONNECTION_CODES = new Set(["ECONNREFUSED", "ENOENT", "EACCES", "ECONNRESE
 function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "string" && CONNECTION_CODES.has(code) && statusOf(error) === undefined;
+}
+
+const TMPFS_MAGIC = 0x01021994;
+
+/** The volume's mount on the engine's host when this process sees it (root there): read directly, polled with statfs. */
+async function visibleMount(docker: Dockerode, volume: string): Promise<string | undefined> {
+  try {
+    const { Mountpoint } = await docker.getVolume(volume).inspect();
+    return (await statfs(Mountpoint)).type === TMPFS_MAGIC ? Mountpoint : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function emptyDirectory(dir: string): Promise<void> {
+  for (const name of await readdir(dir)) await rm(join(dir, name), { recursive: true, force: true });
 }
 
 /** Connection failures → ENGINE_UNAVAILABLE; the engine refusing the container → INVALID_SPEC. */
