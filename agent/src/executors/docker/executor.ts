@@ -12,8 +12,10 @@
  * The output (default, `outputMount: "volume"`): a tmpfs volume sized by the engine to
  * maxOutputBytes plus one page, with maxOutputEntries plus one inodes (holder.ts), so the job's
  * writes fail with ENOSPC at the cap: no flood passes it. A holder container keeps the volume
- * mounted after the job exits; the agent copies the output out through the archive API with the
- * strict rules (archive.ts), then removes holder and volume. The output lives in RAM until then,
+ * mounted after the job exits; the agent copies the output out with the strict rules (archive.ts:
+ * from the volume's mount when it sees it, root on the engine's host; else through the engine's
+ * archive API, which also serves an agent in a container or a non-root one), then removes holder
+ * and volume. The output lives in RAM until then,
  * and its tmpfs pages count in the writer's memory cgroup: the output, like /tmp, counts in
  * memoryMb (a job that writes more than its memory allows is killed, MEMORY_LIMIT), so a job uses
  * at most the RAM it asked for and a provider's memory policy still bounds it. Where the
