@@ -2,7 +2,7 @@
 // inspect, remove, output checks) against the same busybox script run directly on the host.
 //
 //   scripts/ci/start-docker.sh
-//   npx tsx examples/docker/overhead.ts [runs=9] [corpusKiB=64]
+//   npx tsx examples/docker/overhead.ts [runs=9] [corpusKiB=64] [outputMount=volume|bind]
 //
 // Prints p50 and p95 wall times in milliseconds, and the executor's own durationMs (the
 // container's StartedAt → FinishedAt).
@@ -22,11 +22,12 @@ import { buildWordcountImage, BUSYBOX } from "../../test/helpers/docker.js";
 const run = promisify(execFile);
 const runs = Number(process.argv[2] ?? 9);
 const corpusKiB = Number(process.argv[3] ?? 64);
+const outputMount = (process.argv[4] ?? "volume") as "volume" | "bind";
 const script = fileURLToPath(new URL("./wordcount/wordcount.sh", import.meta.url));
 
 const docker = new Dockerode({ socketPath: "/var/run/docker.sock" });
 const image = await buildWordcountImage(docker);
-const executor = createDockerExecutor({ docker, allowedImages: ["shoal-test/busybox"] });
+const executor = createDockerExecutor({ docker, allowedImages: ["shoal-test/busybox"], outputMount });
 
 const base = await mkdtemp(join(tmpdir(), "shoal-overhead-"));
 await chmod(base, 0o755);
@@ -75,7 +76,7 @@ const pct = (values: number[], p: number) => {
 };
 const row = (name: string, values: number[]) =>
   console.log(`${name.padEnd(34)} p50 ${pct(values, 50).toFixed(1).padStart(7)} ms   p95 ${pct(values, 95).toFixed(1).padStart(7)} ms`);
-console.log(`word count over ${corpusKiB} KiB, ${runs} runs; same output: ${dockerOut === hostOut}`);
+console.log(`word count over ${corpusKiB} KiB, ${runs} runs, output ${outputMount}; same output: ${dockerOut === hostOut}`);
 row("host (busybox sh wordcount.sh)", host_ms);
 row("Docker executor run()", docker_ms);
 row("  of which the container ran", inner_ms);

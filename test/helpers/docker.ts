@@ -104,6 +104,12 @@ export async function jobContainers(docker: Dockerode): Promise<Dockerode.Contai
   return docker.listContainers({ all: true, filters: { label: ["shoal.job"] } });
 }
 
+/** Names of volumes carrying the executor's job label (its output volumes). */
+export async function jobVolumes(docker: Dockerode): Promise<string[]> {
+  const { Volumes } = await docker.listVolumes({ filters: { label: ["shoal.job"] } });
+  return (Volumes ?? []).map((volume) => volume.Name);
+}
+
 /**
  * A stand-in for `node:22-bookworm-slim`, which no registry here can serve: the Node 22 binary
  * this test process runs on, the glibc libraries it links (read with ldd), CA certificates and a

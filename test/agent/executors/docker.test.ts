@@ -21,7 +21,7 @@ import { ExecutionError, type ExecutionErrorCode, type MountedInput } from "../.
 import { InvalidSpecError } from "../../../sdk/src/errors/index.js";
 import { computeResultCid } from "../../../sdk/src/node.js";
 import { buildSpec, type Spec, type SpecInput } from "../../../sdk/src/spec/index.js";
-import { buildWordcountImage, ensureDockerEngine, jobContainers, type TestImage } from "../../helpers/docker.js";
+import { buildWordcountImage, ensureDockerEngine, jobContainers, jobVolumes, type TestImage } from "../../helpers/docker.js";
 
 const FAKE_DIGEST = `sha256:${"ab".repeat(32)}`;
 const MISSING_DIGEST = `sha256:${"0".repeat(64)}`;
@@ -202,6 +202,7 @@ describe("Docker executor", function () {
         [],
         "a job container was left behind",
       );
+      assert.deepEqual(await jobVolumes(docker), [], "a job output volume was left behind");
     });
 
     after(async () => {
@@ -317,12 +318,26 @@ describe("Docker executor", function () {
       );
     });
 
-    it("kills an output flood at maxOutputBytes (OUTPUT_LIMIT), and checks the size again after the run", async () => {
+    it("fails the job's writes at maxOutputBytes: a flood leaves at most the cap (OUTPUT_LIMIT)", async () => {
       const outputDir = await outDir();
-      const started = Date.now();
-      await failsWith(runSpec(shell("yes > /outputs/x", { maxOutputBytes: 1 << 20 }), { outputDir }), "OUTPUT_LIMIT");
-      assert.ok(Date.now() - started < 10_000);
-      // Written faster than one poll, then a clean exit: the final check catches it.
+      // The write itself fails (ENOSPC) at the cap plus one page, whatever the job's speed (no
+      // poll here: it would kill the job as soon as the volume is full, before it can say so).
+      const unpolled = createDockerExecutor({ docker, allowedImages: ["shoal-test/busybox"], agent: "test", outputPollMs: 600_000 });
+      const flood = await failsWith(
+        unpolled.run({ jobId: 6n, inputs: inputs(), outputDir, spec: shell("head -c 100000000 /dev/zero > /outputs/x; echo \"exit $?\" >&2; wc -c < /outputs/x >&2", { maxOutputBytes: 1 << 20 }) }),
+        "OUTPUT_LIMIT",
+      );
+      assert.match(flood.stderr ?? "", /head: standard output: I\/O error\nexit 1\n1052672\n/);
+      const left = (await readdir(outputDir, { recursive: true })).map((name) => join(outputDir, name));
+      let bytes = 0;
+      for (const path of left) bytes += (await stat(path)).size;
+      assert.ok(bytes <= 1 << 20, `${bytes} bytes left on the host`);
+      // A writer that ignores its write errors (busybox yes) is ended too, by the volume's poll or its timeout.
+      await failsWith(runSpec(shell("yes > /outputs/x", { maxOutputBytes: 1 << 20, timeoutSec: 20 })), "OUTPUT_LIMIT");
+      // Exactly the cap is allowed.
+      const exact = await runSpec(shell("head -c 1048576 /dev/zero > /outputs/x", { maxOutputBytes: 1 << 20 }));
+      assert.equal(exact.outputBytes, 1 << 20);
+      // Written past the cap, then a clean exit: the check after the run catches it.
       await failsWith(runSpec(shell("head -c 2000000 /dev/zero > /outputs/x", { maxOutputBytes: 1 << 20 })), "OUTPUT_LIMIT");
       // Many empty files count too.
       const many = createDockerExecutor({ docker, allowedImages: ["shoal-test/busybox"], agent: "test", maxOutputEntries: 100 });
@@ -330,6 +345,40 @@ describe("Docker executor", function () {
         many.run({ jobId: 5n, spec: shell("i=0; while [ $i -lt 300 ]; do : > /outputs/f$i; i=$((i+1)); done"), inputs: inputs(), outputDir: await outDir() }),
         "OUTPUT_LIMIT",
       );
+    });
+
+    it("counts the output in the job's memory (it is tmpfs): writing past memoryMb is MEMORY_LIMIT", async () => {
+      const error = await failsWith(runSpec(shell("head -c 50331648 /dev/zero > /outputs/x", { memoryMb: 16, maxOutputBytes: 64 << 20 })), "MEMORY_LIMIT");
+      assert.match(error.hint ?? "", /output and \/tmp are in memory/);
+      // Within memoryMb it is fine.
+      const fits = await runSpec(shell("head -c 8388608 /dev/zero > /outputs/x", { memoryMb: 32, maxOutputBytes: 64 << 20 }));
+      assert.equal(fits.outputBytes, 8 << 20);
+    });
+
+    it("keeps the polled bind mount as the fallback (outputMount: bind)", async () => {
+      const bind = createDockerExecutor({ docker, allowedImages: ["shoal-test/busybox"], agent: "test", outputMount: "bind" });
+      const outputDir = await outDir();
+      const result = await bind.run({ jobId: 7n, spec: dockerSpec({ image: image.ref }), inputs: inputs(), outputDir });
+      assert.equal(await readFile(join(outputDir, "wordfreq.txt"), "utf8"), expectedWordfreq(Object.values(TEXTS)));
+      assert.equal(result.exitCode, 0);
+      await failsWith(bind.run({ jobId: 8n, spec: shell("yes > /outputs/x", { maxOutputBytes: 1 << 20 }), inputs: inputs(), outputDir: await outDir() }), "OUTPUT_LIMIT");
+    });
+
+    it("reads the output the same through the engine's archive (agents that cannot see the volume's mount)", async () => {
+      const archived = createDockerExecutor({ docker, allowedImages: ["shoal-test/busybox"], agent: "test", outputViaArchive: true });
+      const job = (spec: Spec, outputDir?: string) => archived.run({ jobId: 9n, spec, inputs: inputs(), outputDir: outputDir ?? join(base, "unused") });
+      const outputDir = await outDir();
+      await job(dockerSpec({ image: image.ref }), outputDir);
+      assert.equal(await readFile(join(outputDir, "wordfreq.txt"), "utf8"), expectedWordfreq(Object.values(TEXTS)));
+      const nested = await outDir();
+      const result = await job(shell("mkdir -p /outputs/a/b; echo one > /outputs/a/b/c; ln /outputs/a/b/c /outputs/hard; chmod +x /outputs/a/b/c"), nested);
+      assert.equal(await readFile(join(nested, "hard"), "utf8"), "one\n");
+      assert.equal((await stat(join(nested, "a/b/c"))).mode & 0o111, 0o111);
+      assert.equal(result.outputBytes, 8);
+      await failsWith(job(shell("head -c 2000000 /dev/zero > /outputs/x", { maxOutputBytes: 1 << 20 }), await outDir()), "OUTPUT_LIMIT");
+      const error = await failsWith(job(shell("echo ok > /outputs/fine; mkdir /outputs/d; ln -s /etc/passwd /outputs/d/p"), await outDir()), "OUTPUT_INVALID");
+      assert.match(error.message, /d\/p is a symlink/);
+      await failsWith(job(shell("mkfifo /outputs/fifo"), await outDir()), "OUTPUT_INVALID");
     });
 
     it("refuses symlinks and special files in the output (OUTPUT_INVALID)", async () => {
@@ -386,13 +435,28 @@ describe("Docker executor", function () {
       assert.equal(await readFile(join(outputDir, "env"), "utf8"), "az\n");
     });
 
-    it("removes orphaned job containers of this agent only (restart recovery)", async () => {
+    it("removes orphaned job containers and output volumes of this agent only (restart recovery)", async () => {
       const labels = (agent: string) => ({ "shoal.job": "99", "shoal.agent": agent });
       const mine = await docker.createContainer({ Image: image.id, Cmd: ["sleep", "1000"], Labels: labels("test"), HostConfig: { NetworkMode: "none" } });
       await mine.start();
       const theirs = await docker.createContainer({ Image: image.id, Cmd: ["true"], Labels: labels("someone-else"), HostConfig: { NetworkMode: "none" } });
+      // What a crash mid-run leaves: an output volume, held by a running holder (a job container too).
+      const volume = await docker.createVolume({
+        Name: `shoal-job-99-orphan${counter}-out`,
+        Driver: "local",
+        DriverOpts: { type: "tmpfs", device: "tmpfs", o: "size=65536" },
+        Labels: { ...labels("test"), "shoal.role": "output" },
+      });
+      const holder = await docker.createContainer({
+        Image: image.id,
+        Cmd: ["sleep", "1000"],
+        Labels: { ...labels("test"), "shoal.role": "holder" },
+        HostConfig: { NetworkMode: "none", Mounts: [{ Type: "volume", Source: volume.name, Target: "/outputs" }] },
+      });
+      await holder.start();
       try {
-        assert.deepEqual(await executor.removeOrphans(), [mine.id]);
+        assert.deepEqual((await executor.removeOrphans()).sort(), [mine.id, holder.id, volume.name].sort());
+        assert.deepEqual(await jobVolumes(docker), []);
         assert.deepEqual(
           (await jobContainers(docker)).map((c) => c.Id),
           [theirs.id],

@@ -24,6 +24,12 @@ export type ContainerSettings = {
   gpus: number;
   /** Value of the shoal.agent label (one engine may serve several agents). */
   agent: string;
+  /**
+   * The size-limited output volume (holder.ts) mounted at `spec.outputs.path`. Its tmpfs pages
+   * count in the job's memory limit, like /tmp's. Absent: the output directory is bind-mounted
+   * (the polled fallback).
+   */
+  outputVolume?: string | undefined;
 };
 
 export function containerName(jobId: bigint, suffix: string): string {
@@ -56,7 +62,9 @@ export function buildContainerOptions(
         BindOptions: { Propagation: "rprivate" },
       }),
     ),
-    { Type: "bind", Source: request.outputDir, Target: spec.outputs.path, ReadOnly: false, BindOptions: { Propagation: "rprivate" } },
+    settings.outputVolume
+      ? volumeMount(settings.outputVolume, spec.outputs.path, false)
+      : { Type: "bind", Source: request.outputDir, Target: spec.outputs.path, ReadOnly: false, BindOptions: { Propagation: "rprivate" } },
   ];
   const options: Dockerode.ContainerCreateOptions = {
     name,
@@ -102,4 +110,13 @@ export function buildContainerOptions(
     options.Cmd = [...engine.args];
   }
   return options;
+}
+
+/**
+ * A mount of an existing named volume. NoCopy: the engine would otherwise copy what the image
+ * holds at the target into an empty volume. (@types/dockerode over-requires VolumeOptions' other,
+ * optional fields.)
+ */
+export function volumeMount(name: string, target: string, readOnly: boolean): Dockerode.MountSettings {
+  return { Type: "volume", Source: name, Target: target, ReadOnly: readOnly, VolumeOptions: { NoCopy: true } } as Dockerode.MountSettings;
 }

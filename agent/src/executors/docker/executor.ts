@@ -5,18 +5,35 @@
  *
  * The container: no network, read-only root, a small tmpfs at /tmp, memory (no swap), CPU and
  * pids limits, all capabilities dropped, no-new-privileges, a non-root user, inputs bound
- * read-only at their mounts, the output directory bound read-write at `spec.outputs.path`, the
- * image's content pinned by digest (see image.ts), labels `shoal.job` / `shoal.agent` so a
- * restarted agent removes orphans (`removeOrphans`).
+ * read-only at their mounts, the output at `spec.outputs.path` (below), the image's content pinned
+ * by digest (see image.ts), labels `shoal.job` / `shoal.agent` on the job container, the output
+ * holder and the output volume, so a restarted agent removes orphans (`removeOrphans`).
  *
- * Limits: timeout → kill, TIMEOUT; the kernel's OOM kill → MEMORY_LIMIT; the output directory is
- * polled while the job runs (Docker has no quota on a bind mount) and the job killed on excess,
- * then checked again after the run → OUTPUT_LIMIT (the poll bounds the overshoot to what the job
- * writes in one interval); symlinks and special files in the output → OUTPUT_INVALID; a non-zero
- * exit → NON_ZERO_EXIT with the code and the stderr tail.
+ * The output (default, `outputMount: "volume"`): a tmpfs volume sized by the engine to
+ * maxOutputBytes plus one page, with maxOutputEntries plus one inodes (holder.ts), so the job's
+ * writes fail with ENOSPC at the cap: no flood passes it. A holder container keeps the volume
+ * mounted after the job exits; the agent copies the output out with the strict rules (archive.ts:
+ * from the volume's mount when it sees it, root on the engine's host; else through the engine's
+ * archive API, which also serves an agent in a container or a non-root one), then removes holder
+ * and volume. The output lives in RAM until then,
+ * and its tmpfs pages count in the writer's memory cgroup: the output, like /tmp, counts in
+ * memoryMb (a job that writes more than its memory allows is killed, MEMORY_LIMIT), so a job uses
+ * at most the RAM it asked for and a provider's memory policy still bounds it. Where the
+ * volume cannot be made (an engine without tmpfs volumes, an architecture without a holder
+ * executable), the executor warns once and falls back to `outputMount: "bind"`: the output
+ * directory bind-mounted and polled (Docker has no quota on a bind mount), which bounds the
+ * overshoot only by what the job writes in one interval.
+ *
+ * Limits: timeout → kill, TIMEOUT; the kernel's OOM kill → MEMORY_LIMIT; an output over the cap,
+ * or one that filled its volume (a write may have failed) → OUTPUT_LIMIT, whatever else ended the
+ * job (its write error, a timeout), so replicas agree; where the agent can see the volume's mount
+ * (root on the engine's host) it also polls statfs and kills the job as soon as the volume is full;
+ * symlinks and special files in the output → OUTPUT_INVALID; a non-zero exit → NON_ZERO_EXIT with
+ * the code and the stderr tail.
  */
 import { randomBytes } from "node:crypto";
-import { lchown, lstat } from "node:fs/promises";
+import { lchown, lstat, readdir, rm, statfs } from "node:fs/promises";
+import { join } from "node:path";
 import { availableParallelism } from "node:os";
 
 import Dockerode from "dockerode";
@@ -24,7 +41,9 @@ import Dockerode from "dockerode";
 import type { Logger } from "../../context.js";
 import type { Spec } from "@shoal/sdk";
 import { ExecutionError, type ExecutionErrorCode, type ExecutionRequest, type ExecutionResult, type Executor } from "../types.js";
+import { copyOutputs, extractOutputs, type ExtractResult } from "./archive.js";
 import { buildContainerOptions, containerName, LABEL_AGENT, LABEL_JOB } from "./container.js";
+import { createOutputVolume, ensureHolderImage, listOutputVolumes, removeOutputVolume, startHolder, volumeFull } from "./holder.js";
 import { compilePolicy, findLocalImage, type ImagePolicy, type ImageRef, parseImageRef, pullImage, statusOf } from "./image.js";
 import { CappedLog, demux } from "./logs.js";
 import { type OutputProblem, walkOutputs, watchOutputs } from "./outputs.js";
@@ -62,7 +81,19 @@ export type DockerExecutorOptions = {
   tmpfsMb?: number | undefined;
   /** Files and directories the output may hold (default 100,000). */
   maxOutputEntries?: number | undefined;
-  /** How often the output directory is measured while the job runs (default 100 ms). */
+  /**
+   * How the output cap is enforced (default "volume"): "volume", a size-limited tmpfs volume the
+   * engine enforces (falls back to "bind" with a warning where the engine cannot make one);
+   * "bind", the output directory bind-mounted and polled.
+   */
+  outputMount?: "volume" | "bind" | undefined;
+  /**
+   * Read the output volume through the engine's archive API even where the agent sees the
+   * volume's mount (default false: read the mount directly when visible, which saves an archive
+   * round trip; agents that are not root on the engine's host always use the archive).
+   */
+  outputViaArchive?: boolean | undefined;
+  /** How often the output is measured while the job runs (default 100 ms). */
   outputPollMs?: number | undefined;
   /** Bytes of stdout and of stderr kept (default 64 KiB each). */
   logBytes?: number | undefined;
@@ -89,7 +120,7 @@ export class DockerExecutionError extends ExecutionError {
   }
 }
 
-type Stop = { kind: "timeout" } | { kind: "abort" } | { kind: "output"; problem: Extract<OutputProblem, { kind: "limit" }> };
+type Stop = { kind: "timeout" } | { kind: "abort" } | { kind: "output"; problem: Extract<OutputProblem, { kind: "limit" }> } | { kind: "full" };
 
 type Outcome = {
   stop: Stop | undefined;
@@ -112,6 +143,10 @@ export class DockerExecutor implements Executor {
   private readonly tmpfsBytes: number;
   private readonly maxOutputEntries: number;
   private readonly outputPollMs: number;
+  private readonly outputMount: "volume" | "bind";
+  private readonly outputViaArchive: boolean;
+  /** The holder image's ID once the volume works on this engine, undefined for the bind fallback. */
+  private volumeSupport: Promise<string | undefined> | undefined;
   private readonly logBytes: number;
   private readonly logger: Logger | undefined;
 
@@ -125,6 +160,9 @@ export class DockerExecutor implements Executor {
     this.tmpfsBytes = positiveInt(options.tmpfsMb ?? 64, "tmpfsMb", 0) * MiB;
     this.maxOutputEntries = positiveInt(options.maxOutputEntries ?? 100_000, "maxOutputEntries", 1);
     this.outputPollMs = positiveInt(options.outputPollMs ?? 100, "outputPollMs", 10);
+    this.outputMount = options.outputMount ?? "volume";
+    this.outputViaArchive = options.outputViaArchive ?? false;
+    if (this.outputMount !== "volume" && this.outputMount !== "bind") throw new TypeError(`outputMount must be "volume" or "bind"`);
     this.logBytes = positiveInt(options.logBytes ?? 64 * 1024, "logBytes", 0);
     this.agent = options.agent ?? "default";
     this.logger = options.logger;
@@ -183,38 +221,92 @@ export class DockerExecutor implements Executor {
     const image = await this.resolveImage(ref);
     throwIfAborted(signal);
 
+    const holderImage = this.outputMount === "volume" ? await this.probeVolume() : undefined;
+    throwIfAborted(signal);
+    const limits = spec.resources;
+    const outputLimits = { maxBytes: limits.maxOutputBytes, maxEntries: this.maxOutputEntries };
     const asRoot = process.getuid?.() === 0;
     const owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
     const outputStats = await lstat(request.outputDir);
     if (!outputStats.isDirectory()) throw new TypeError(`outputDir ${request.outputDir} is not a directory`);
-    if (asRoot) await lchown(request.outputDir, this.user.uid, this.user.gid);
+    // Bound: the job writes into the agent's directory as its own user.
+    const chown = asRoot && holderImage === undefined;
+    if (chown) await lchown(request.outputDir, this.user.uid, this.user.gid);
 
     const out = spec.outputs.path;
-    const tmpfs = out === "/tmp" || out.startsWith("/tmp/") ? 0 : Math.min(this.tmpfsBytes, spec.resources.memoryMb * MiB);
+    const tmpfs = out === "/tmp" || out.startsWith("/tmp/") ? 0 : Math.min(this.tmpfsBytes, limits.memoryMb * MiB);
     const name = containerName(request.jobId, randomBytes(4).toString("hex"));
-    const options = buildContainerOptions(
-      request,
-      { imageId: image.Id, user: `${this.user.uid}:${this.user.gid}`, pidsLimit: this.pidsLimit, tmpfsBytes: tmpfs, gpus: spec.resources.gpu > 0 ? spec.resources.gpu : 0, agent: this.agent },
-      name,
-    );
 
     let container: Dockerode.Container | undefined;
+    let holder: Dockerode.Container | undefined;
+    let volume: string | undefined;
     let outcome: Outcome;
+    let extracted: ExtractResult | { error: string } | undefined;
     try {
-      container = await this.docker.createContainer(options).catch((error: unknown) => {
-        throw engineError(error, "create the container");
-      });
+      const volumeSettings = { name: `${name}-out`, jobId: request.jobId, agent: this.agent, ...outputLimits };
+      if (holderImage !== undefined) {
+        await createOutputVolume(this.docker, { ...volumeSettings, owner: this.user }).catch((error: unknown) => {
+          throw engineError(error, "create the output volume");
+        });
+        volume = volumeSettings.name;
+      }
+      const options = buildContainerOptions(
+        request,
+        {
+          imageId: image.Id,
+          user: `${this.user.uid}:${this.user.gid}`,
+          pidsLimit: this.pidsLimit,
+          tmpfsBytes: tmpfs,
+          gpus: limits.gpu > 0 ? limits.gpu : 0,
+          agent: this.agent,
+          outputVolume: volume,
+        },
+        name,
+      );
+      // The holder starts while the job's container is created: only the job's start waits for both.
+      const [made, held] = await Promise.allSettled([
+        this.docker.createContainer(options).catch((error: unknown) => {
+          throw engineError(error, "create the container");
+        }),
+        holderImage === undefined
+          ? undefined
+          : startHolder(this.docker, { ...volumeSettings, holderImage }).catch((error: unknown) => {
+              throw engineError(error, "start the output holder");
+            }),
+      ]);
+      if (made.status === "fulfilled") container = made.value;
+      if (held.status === "fulfilled") holder = held.value;
+      if (made.status === "rejected") throw made.reason;
+      if (held.status === "rejected") throw held.reason;
       throwIfAborted(signal);
-      outcome = await this.execute(container, request);
+      const mountpoint = volume ? await visibleMount(this.docker, volume) : undefined;
+      outcome = await this.execute(container!, request, volume ? { mountpoint } : undefined);
+      if (holder && outcome.stop?.kind !== "abort") {
+        extracted = await this.copyOut(holder, this.outputViaArchive ? undefined : mountpoint, request.outputDir, outputLimits);
+      }
     } finally {
-      if (container) await this.remove(container);
+      await Promise.all([container && this.remove(container), holder && this.remove(holder)]);
+      if (volume && !(await removeOutputVolume(this.docker, volume))) {
+        // removeOrphans at the next start finds it by its labels.
+        this.logger?.warn({ volume }, "could not remove a job's output volume");
+      }
     }
 
     const details = { exitCode: outcome.exitCode, stdout: outcome.stdout.text(), stderr: outcome.stderr.text() };
-    const limits = spec.resources;
+    if (outcome.stop?.kind === "abort") throw new DockerExecutionError("ABORTED", "the run was aborted (agent shutting down)", details);
+    // The output decides first: a job stopped by its cap (its write error, a timeout while it spun
+    // on ENOSPC, the poll's kill) fails the same way on every replica.
+    if (extracted !== undefined && !("error" in extracted)) {
+      if (extracted.problem?.kind === "limit") throw outputLimitError(extracted.problem, limits.maxOutputBytes, this.maxOutputEntries, details);
+      if (outcome.stop?.kind === "full" || volumeFull(outputLimits, { pages: extracted.pages, entries: extracted.usage.entries })) {
+        throw new DockerExecutionError(
+          "OUTPUT_LIMIT",
+          `the output filled its volume (resources.maxOutputBytes ${limits.maxOutputBytes} bytes in 4 KiB pages, ${this.maxOutputEntries} files and directories)`,
+          { ...details, hint: "raise resources.maxOutputBytes, or write fewer, larger files" },
+        );
+      }
+    }
     switch (outcome.stop?.kind) {
-      case "abort":
-        throw new DockerExecutionError("ABORTED", "the run was aborted (agent shutting down)", details);
       case "timeout":
         throw new DockerExecutionError("TIMEOUT", `killed after the ${limits.timeoutSec} s timeout`, details);
       case "output":
@@ -223,19 +315,24 @@ export class DockerExecutor implements Executor {
     if (outcome.oomKilled) {
       throw new DockerExecutionError("MEMORY_LIMIT", `killed for exceeding ${limits.memoryMb} MiB of memory`, {
         ...details,
-        hint: "raise resources.memoryMb",
+        hint: "raise resources.memoryMb (on Docker the output and /tmp are in memory and count in it)",
       });
     }
     if (outcome.exitCode !== 0) {
       const tail = outcome.stderr.tailText().trim();
       throw new DockerExecutionError("NON_ZERO_EXIT", `exited with code ${outcome.exitCode}${tail ? `: ${tail}` : ""}`, details);
     }
-    const walked = await walkOutputs(request.outputDir, {
-      maxBytes: limits.maxOutputBytes,
-      maxEntries: this.maxOutputEntries,
-      strict: true,
-      chownTo: asRoot ? owner : undefined,
-    });
+    if (extracted !== undefined && "error" in extracted) {
+      throw new DockerExecutionError("OUTPUT_INVALID", `the output could not be copied out: ${extracted.error}`, details);
+    }
+    const walked =
+      extracted ??
+      (await walkOutputs(request.outputDir, {
+        maxBytes: limits.maxOutputBytes,
+        maxEntries: this.maxOutputEntries,
+        strict: true,
+        chownTo: chown ? owner : undefined,
+      }));
     if (walked.problem?.kind === "limit") {
       throw outputLimitError(walked.problem, limits.maxOutputBytes, this.maxOutputEntries, details);
     }
@@ -252,6 +349,66 @@ export class DockerExecutor implements Executor {
       stderr: details.stderr,
       outputBytes: walked.usage.bytes,
     };
+  }
+
+  /**
+   * Whether this engine makes size-limited output volumes (once per executor): imports the holder
+   * image and starts one holder on a small volume. Undefined, after a warning, means the bind fallback.
+   */
+  private probeVolume(): Promise<string | undefined> {
+    this.volumeSupport ??= (async () => {
+      let holderImage: string;
+      try {
+        holderImage = await ensureHolderImage(this.docker);
+        const probe = { name: `shoal-job-probe-${randomBytes(4).toString("hex")}-out`, jobId: 0n, agent: this.agent, maxBytes: 4096, maxEntries: 1 };
+        await createOutputVolume(this.docker, { ...probe, owner: this.user });
+        try {
+          await this.remove(await startHolder(this.docker, { ...probe, holderImage }));
+        } finally {
+          await removeOutputVolume(this.docker, probe.name);
+        }
+        return holderImage;
+      } catch (error) {
+        if (isConnectionError(error)) {
+          // The engine is not there: ask again next time rather than settle on the fallback.
+          this.volumeSupport = undefined;
+          throw engineError(error, "probe output volumes");
+        }
+        this.logger?.warn(
+          { err: messageOf(error) },
+          "the engine cannot make size-limited output volumes: falling back to polling a bind-mounted output directory (a fast writer can pass maxOutputBytes by what it writes in one poll interval)",
+        );
+        return undefined;
+      }
+    })();
+    return this.volumeSupport;
+  }
+
+  /** Copies the output volume's content into `dir` through the holder, under the strict rules. */
+  private async copyOut(
+    holder: Dockerode.Container,
+    mountpoint: string | undefined,
+    dir: string,
+    limits: { maxBytes: number; maxEntries: number },
+  ): Promise<ExtractResult | { error: string }> {
+    if (mountpoint !== undefined) {
+      try {
+        return await copyOutputs(mountpoint, dir, limits);
+      } catch (error) {
+        this.logger?.warn({ err: messageOf(error) }, "could not copy the output from the volume's mount: reading its archive instead");
+        await emptyDirectory(dir);
+      }
+    }
+    let stream: NodeJS.ReadableStream | undefined;
+    try {
+      stream = await holder.getArchive({ path: "/outputs" });
+      return await extractOutputs(stream as AsyncIterable<Buffer>, dir, limits);
+    } catch (error) {
+      if (isConnectionError(error)) throw engineError(error, "copy the output out");
+      return { error: messageOf(error) };
+    } finally {
+      (stream as (NodeJS.ReadableStream & { destroy?: () => void }) | undefined)?.destroy?.();
+    }
   }
 
   /** Removes this agent's job containers left by a crash (call at startup). Returns their IDs. */
@@ -296,7 +453,8 @@ export class DockerExecutor implements Executor {
   }
 
   /** Attaches, starts, waits; kills on timeout, abort or output excess. Never throws after start without the outcome's logs. */
-  private async execute(container: Dockerode.Container, request: ExecutionRequest): Promise<Outcome> {
+  /** `volume`: the output is a volume, polled where the agent sees its mount; absent: a bind mount, polled. */
+  private async execute(container: Dockerode.Container, request: ExecutionRequest, volume: { mountpoint: string | undefined } | undefined): Promise<Outcome> {
     const { spec, signal } = request;
     const stdout = new CappedLog(this.logBytes);
     const stderr = new CappedLog(this.logBytes, 2_048);
@@ -329,11 +487,14 @@ export class DockerExecutor implements Executor {
       timer = setTimeout(() => kill({ kind: "timeout" }), spec.resources.timeoutSec * 1000);
       signal?.addEventListener("abort", onAbort, { once: true });
       if (signal?.aborted) onAbort();
-      watcher = watchOutputs(
-        request.outputDir,
-        { maxBytes: spec.resources.maxOutputBytes, maxEntries: this.maxOutputEntries, intervalMs: this.outputPollMs },
-        (problem) => kill({ kind: "output", problem }),
-      );
+      if (volume?.mountpoint !== undefined) watcher = this.watchVolume(volume.mountpoint, () => kill({ kind: "full" }));
+      else if (volume === undefined) {
+        watcher = watchOutputs(
+          request.outputDir,
+          { maxBytes: spec.resources.maxOutputBytes, maxEntries: this.maxOutputEntries, intervalMs: this.outputPollMs },
+          (problem) => kill({ kind: "output", problem }),
+        );
+      }
       await container.wait().catch((error: unknown) => {
         throw engineError(error, "wait for the container");
       });
@@ -361,6 +522,33 @@ export class DockerExecutor implements Executor {
     };
   }
 
+  /**
+   * Polls the output volume's free space with statfs, to end a job that spins on ENOSPC early
+   * (where the agent cannot see the mount, the engine's cap alone holds and such a job runs to its
+   * timeout; the outcome is OUTPUT_LIMIT either way).
+   */
+  private watchVolume(mountpoint: string, onFull: () => void): { stop: () => Promise<void> } {
+    let stopped = false;
+    let current: Promise<void> = Promise.resolve();
+    const timer = setInterval(() => {
+      current = current.then(async () => {
+        if (stopped) return;
+        const stats = await statfs(mountpoint).catch(() => undefined);
+        if (stats?.type === TMPFS_MAGIC && (stats.bfree === 0 || stats.ffree === 0)) {
+          stopped = true;
+          onFull();
+        }
+      });
+    }, this.outputPollMs);
+    return {
+      stop: async () => {
+        stopped = true;
+        clearInterval(timer);
+        await current;
+      },
+    };
+  }
+
   private async remove(container: Dockerode.Container): Promise<void> {
     try {
       await container.remove({ force: true, v: true });
@@ -377,8 +565,9 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
 }
 
 /**
- * Force-removes job containers (label `shoal.job`) of one agent (label `shoal.agent`), running or
- * not: what a crash left behind. Returns the removed containers' IDs.
+ * Force-removes job containers (label `shoal.job`: jobs and output holders) of one agent (label
+ * `shoal.agent`), running or not, then its output volumes (label `shoal.role=output`): what a
+ * crash left behind. Returns the removed containers' IDs and volumes' names.
  */
 export async function removeOrphans(
   docker: Dockerode,
@@ -397,6 +586,19 @@ export async function removeOrphans(
       options.logger?.info({ container: info.Id, job: info.Labels[LABEL_JOB] }, "removed an orphaned job container");
     } catch (error) {
       if (statusOf(error) !== 404) options.logger?.warn({ container: info.Id, err: messageOf(error) }, "could not remove an orphaned job container");
+    }
+  }
+  // Output volumes go after their holders (job containers too): an engine refuses to remove a volume in use.
+  const volumes = await listOutputVolumes(docker, options.agent ?? "default").catch((error: unknown) => {
+    throw engineError(error, "list volumes");
+  });
+  for (const name of volumes) {
+    try {
+      await docker.getVolume(name).remove();
+      removed.push(name);
+      options.logger?.info({ volume: name }, "removed an orphaned job output volume");
+    } catch (error) {
+      if (statusOf(error) !== 404) options.logger?.warn({ volume: name, err: messageOf(error) }, "could not remove an orphaned job output volume");
     }
   }
   return removed;
@@ -420,6 +622,22 @@ const CONNECTION_CODES = new Set(["ECONNREFUSED", "ENOENT", "EACCES", "ECONNRESE
 function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "string" && CONNECTION_CODES.has(code) && statusOf(error) === undefined;
+}
+
+const TMPFS_MAGIC = 0x01021994;
+
+/** The volume's mount on the engine's host when this process sees it (root there): read directly, polled with statfs. */
+async function visibleMount(docker: Dockerode, volume: string): Promise<string | undefined> {
+  try {
+    const { Mountpoint } = await docker.getVolume(volume).inspect();
+    return (await statfs(Mountpoint)).type === TMPFS_MAGIC ? Mountpoint : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function emptyDirectory(dir: string): Promise<void> {
+  for (const name of await readdir(dir)) await rm(join(dir, name), { recursive: true, force: true });
 }
 
 /** Connection failures → ENGINE_UNAVAILABLE; the engine refusing the container → INVALID_SPEC. */
