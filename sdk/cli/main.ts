@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import type { SubmitOptions } from "./commands/submit.js";
 import type { MlShardOptions } from "./commands/mlShard.js";
+import type { MlInferOptions, MlSweepOptions, MlTrainOptions } from "./commands/ml.js";
 import type { GlobalOptions } from "./context.js";
 import { EXIT, redact } from "./io.js";
 import { parseAmountText, parseJobId, parsePositiveInt, parseU32 } from "./parse.js";
@@ -82,6 +83,56 @@ export function buildProgram(): Command {
     .option("--test-rows <n>", "rows held out for test.bin (default: a fifth)", parsePositiveInt)
     .requiredOption("--out <dir>", "directory to write shard-<i>.bin and test.bin to (new or empty)")
     .action(async (options: MlShardOptions, command: Command) => (await import("./commands/mlShard.js")).mlShardCommand(options, globals(command)));
+
+  const jobTerms = (command: Command) =>
+    command
+      .requiredOption("--replicas <n>", "providers that run each job (1..16)", parsePositiveInt)
+      .requiredOption("--quorum <k>", "matching results that settle each job (1..replicas)", parsePositiveInt)
+      .requiredOption("--price <FIL>", "pay per replica of each job, in FIL", parseAmountText)
+      .option("--collateral <FIL>", "FIL each claimant locks (default: the market's minimum)", parseAmountText);
+
+  jobTerms(
+    ml.command("train")
+      .description("federated training run by a FederatedAveraging contract: per round a train job per shard, FedAvg, an evaluation; follows it round by round")
+      .requiredOption("--coordinator <address>", "the FederatedAveraging contract")
+      .requiredOption("--shards <pieces>", "training shards: piece CIDs v2, comma-separated (1..15)")
+      .requiredOption("--test <piece>", "the held-out test shard's piece CID v2")
+      .requiredOption("--rounds <n>", "rounds (1..100)", parsePositiveInt)
+      .option("--epochs <n>", "local epochs per round (default 1)", parsePositiveInt)
+      .option("--lr <rate>", "learning rate, a plain decimal (default 0.1)")
+      .option("--batch <n>", "minibatch size (default 32)", parsePositiveInt)
+      .option("--hidden <n>", "hidden units, 0 = softmax regression (default 0)", parseU32)
+      .option("--seed <n>", "seed of initialisation and shuffling (default 0)", parseU32)
+      .option("--no-locality", "do not require claimants to prove they store their shard")
+      .option("--budget <FIL>", "FIL sent (default: every step once, plus half again for re-posts; the rest comes back)", parseAmountText)
+      .option("--detach", "print the run ID and return instead of following the run"),
+  ).action(async (options: MlTrainOptions, command: Command) => (await import("./commands/ml.js")).mlTrainCommand(options, globals(command)));
+
+  ml.command("status")
+    .description("show a federated run: phase, and each round's jobs, model CID and metrics CID")
+    .argument("<run>", "run ID", parseJobId)
+    .requiredOption("--coordinator <address>", "the FederatedAveraging contract")
+    .action(async (run: bigint, options: { coordinator: string }, command: Command) => (await import("./commands/ml.js")).mlStatusCommand(run, options, globals(command)));
+
+  jobTerms(
+    ml.command("sweep")
+      .description("hyperparameter sweep next to the data: per grid point a train job on --shard and an evaluation on --validation; prints the ranking and the best model CID")
+      .requiredOption("--shard <piece>", "training shard (piece CID v2)")
+      .requiredOption("--validation <piece>", "held-out shard the models are ranked on (piece CID v2)")
+      .option("--lr <list>", "learning rates, comma-separated (e.g. 0.05,0.1,0.3)")
+      .option("--hidden <list>", "hidden units, comma-separated (0 = softmax regression)")
+      .option("--epochs <list>", "epochs, comma-separated")
+      .option("--batch <list>", "minibatch sizes, comma-separated")
+      .option("--seed <n>", "seed of every point (default 0)", parseU32),
+  ).action(async (options: MlSweepOptions, command: Command) => (await import("./commands/ml.js")).mlSweepCommand(options, globals(command)));
+
+  jobTerms(
+    ml.command("infer")
+      .description("batch inference next to the data: a prediction for every row of a piece; prints the result CID")
+      .requiredOption("--model <job|cid>", "a job whose result holds model.bin (its ID), or such a result's CID")
+      .requiredOption("--rows <piece>", "the rows (a shard file stored as a piece; piece CID v2)")
+      .option("-o, --out <dir>", "download the verified predictions here (new or empty)"),
+  ).action(async (options: MlInferOptions, command: Command) => (await import("./commands/ml.js")).mlInferCommand(options, globals(command)));
 
   return program;
 }

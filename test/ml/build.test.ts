@@ -3,7 +3,7 @@ import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { rawCid } from "../../sdk/src/ml/index.js";
+import { KERNEL_MODULES, rawCid } from "../../sdk/src/ml/index.js";
 import { buildMlModules, ML_MODULES } from "../../scripts/build-ml.js";
 
 const committed = new URL("../../ml/modules/", import.meta.url);
@@ -24,6 +24,7 @@ describe("ML module build (npm run build:ml)", function () {
         assert.match(cids[name]!, /^bafkrei[a-z2-7]{52}$/);
       }
       assert.deepEqual(JSON.parse(await readFile(new URL("modules.json", committed), "utf8")), cids);
+      assert.deepEqual({ ...KERNEL_MODULES }, cids, "the SDK's KERNEL_MODULES name the built modules: update sdk/src/ml/specs.ts");
       assert.deepEqual((await readdir(committed)).sort(), [...ML_MODULES.map((n) => `${n}.wasm`), "modules.json"].sort());
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -139,6 +139,7 @@ describe("SDK public API", function () {
       "InvalidModelError",
       "InvalidShardError",
       "InvalidSplitError",
+      "KERNEL_MODULES",
       "MAX_CLASSES",
       "MAX_FEATURES",
       "MAX_HIDDEN",

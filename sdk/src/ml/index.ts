@@ -37,6 +37,7 @@ export {
   federatedKernelSpecs,
   formatDecimal,
   inferSpec,
+  KERNEL_MODULES,
   type KernelModules,
   type KernelResources,
   type ModelSource,

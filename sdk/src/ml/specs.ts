@@ -4,6 +4,18 @@ import { templateHole } from "../federated/templates.js";
 /** The raw CIDs of Shoal's four ML kernel modules (ml/modules/modules.json). */
 export type KernelModules = { train: string; aggregate: string; evaluate: string; infer: string };
 
+/**
+ * The CIDs of the kernel modules this SDK version was built with (`npm run build:ml` reproduces
+ * their bytes; test/ml/build.test.ts checks this list against ml/modules/modules.json). Providers
+ * put the modules in their module directory; job specs name them by these CIDs.
+ */
+export const KERNEL_MODULES: Readonly<KernelModules> = {
+  train: "bafkreielpnkhfalx4s2m3avlq3zdmtdq4ihjmflwwcyoqqrfgmnyv7ehhq",
+  aggregate: "bafkreie4pyts3lx7caorscanzvc3fgcxyatbvkwxovzdcjreuyhpqz4nh4",
+  evaluate: "bafkreibv4tsms4g25k2xv7zetmce73e23gh3vfwpj7lbhwjpgy4uveqny4",
+  infer: "bafkreigvuopchd2rs7cqibibjimtns7emf6wzxhmhtit2izk25clqaminy",
+};
+
 /** A shard as a job input: a piece the providers store (v2 CID, or v1 with its padded size). */
 export type ShardPiece = { piece: string; size?: number | undefined; locality?: boolean | undefined };
 
