@@ -15,6 +15,7 @@ import { loadConfig } from "../../agent/src/config/config.js";
 import { createLogger } from "../../agent/src/context.js";
 import {
   advanceFederatedRun,
+  claimSlot,
   federatedAveragingAbi,
   getFederatedRun,
   getJob,
@@ -232,6 +233,50 @@ describe("FederatedAveraging: a contract runs federated rounds through the marke
     const balance = await chain.publicClient.getBalance({ address: coordinator });
     await owner.writeContract({ address: coordinator, abi: federatedAveragingAbi, functionName: "withdraw" });
     assert.equal(await chain.publicClient.getBalance({ address: coordinator }), balance - owed);
+  });
+
+  it("a silent claimant stalls a training job: it expires, its claimant is slashed, and the re-post settles without it", async function () {
+    const owner = chain.wallet(1);
+    const silent = chain.wallet(5);
+    const rpc = (method: string, params: unknown[]) => chain.publicClient.request({ method: method as never, params: params as never });
+    await registerProvider(silent, { registry: chain.registry, stake: parseEther("10"), gatewayUrl: "http://127.0.0.1:9", capabilities: { engines: 1, cpus: 4, memoryMb: 4096, gpus: 0 } });
+    const quiet = pieceCid(new TextEncoder().encode("a shard only one provider holds at first, stalled by a silent claimant\n".repeat(4)));
+    await writeFile(join(dir, "pieces2", quiet.v2), "a shard only one provider holds at first, stalled by a silent claimant\n".repeat(4));
+    const { runId } = await startFederatedRun(owner, {
+      coordinator, shards: refs([quiet]), testShard: toPieceRef({ piece: test.v2 }), locality: false, rounds: 1, maxAttempts: 2, terms, specs: specsFor([quiet]),
+    });
+    const first = (await getFederatedRun(chain.publicClient, { coordinator, runId })).history[0]!.trainJobs[0]!;
+    // The silent provider takes whichever slot is next free, racing provider 2 for it, and then never commits.
+    for (let t = 0; ; t++) {
+      const { claimed } = await getJob(chain.publicClient, { jobId: first, market: chain.market });
+      try {
+        await claimSlot(silent, { jobId: first, slot: claimed, market: chain.market });
+        break;
+      } catch (error) {
+        if (t > 20) throw error;
+      }
+    }
+    for (let t = 0; t < 100 && agents[0]!.store.job(first)?.state !== "committed"; t++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(agents[0]!.store.job(first)?.state, "committed", "provider 2 ran and committed; the quorum of 2 waits for the silent slot");
+
+    await rpc("evm_increaseTime", [terms.ttl + 1]);
+    await rpc("evm_mine", []);
+    const { posted, hash } = await advanceFederatedRun(owner, { coordinator, runId });
+    assert.equal(posted.length, 1);
+    const receipt = await chain.publicClient.getTransactionReceipt({ hash });
+    const expired = parseEventLogs({ abi: jobMarketAbi, logs: receipt.logs, eventName: "JobExpired" });
+    const silentSlot = (await chain.publicClient.readContract({ address: chain.market, abi: jobMarketAbi, functionName: "getSlot", args: [first, 0n] })).provider === silent.account.address ? 0 : 1;
+    assert.equal(expired.length, 1);
+    assert.equal(expired[0]!.args.slashedMask, 1 << silentSlot, "the silent claimant, and only it, is slashed");
+
+    // A second provider gets the shard; the re-post settles with providers 2 and 4.
+    await writeFile(join(dir, "pieces4", quiet.v2), "a shard only one provider holds at first, stalled by a silent claimant\n".repeat(4));
+    await drive(runId, 1, new Map());
+    const run = await getFederatedRun(chain.publicClient, { coordinator, runId });
+    assert.equal(run.phase, "Done");
+    assert.equal(run.history[0]!.trainJobs[0], posted[0]);
+    const settled = await getJob(chain.publicClient, { jobId: posted[0]!, market: chain.market });
+    assert.equal(settled.status, "Settled");
   });
 
   it("refuses bad runs and strangers with specific errors", async function () {
