@@ -82,6 +82,15 @@ describe("JobMarket distinct-miner jobs", function () {
     assert.equal(slot.minerId, 1001n);
   });
 
+  it("refuses a miner ID above what a slot records (MinerIdTooLarge) rather than truncating it", async function () {
+    const { s, fevm, dave } = await fixture();
+    const huge = 2n ** 56n;
+    await fevm.addMiner(huge, { owner: dave.account.address });
+    await s.registry.write.bindMiner([huge], { account: dave.account });
+    const jobId = await s.submit(await s.request({ distinctMiners: true }));
+    await expectRevert(s.claim(jobId, 0, dave), "MinerIdTooLarge", [huge, huge - 1n]);
+  });
+
   it("changes nothing without the flag: no miner needed, one miner behind two addresses, no miner recorded", async function () {
     const { s, alice, bob, dave } = await fixture();
     const jobId = await s.submit(await s.request({ replicas: 3, quorum: 2 }));
