@@ -1,7 +1,8 @@
 /**
  * Prints the gas of every transaction of a whole job on the embedded chain (EDR), for n = 1 and
  * for n = 3 with k = 2, native FIL, fresh accounts (every first write is a zero-to-non-zero
- * store: the worst case), and what the settling reveal costs against a plain one as n grows.
+ * store: the worst case), what a locality proof and a distinct-miner job add to a claim, and what
+ * the settling reveal costs against a plain one as n grows.
  * Run: `npm run gas`.
  */
 import { network } from "hardhat";
