@@ -1,5 +1,7 @@
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { configVariable, defineConfig } from "hardhat/config";
+import type { HardhatPlugin } from "hardhat/types/plugins";
 import hardhatMocha from "@nomicfoundation/hardhat-mocha";
 import hardhatViem from "@nomicfoundation/hardhat-viem";
 import hardhatNetworkHelpers from "@nomicfoundation/hardhat-network-helpers";
@@ -7,6 +9,29 @@ import hardhatIgnitionViem from "@nomicfoundation/hardhat-ignition-viem";
 import hardhatKeystore from "@nomicfoundation/hardhat-keystore";
 
 const require = createRequire(import.meta.url);
+
+/**
+ * The `production` build profile (what `hardhat ignition deploy`, so `npm run deploy`, builds with)
+ * leaves out the test doubles under contracts/test: a deployment neither compiles them nor prints
+ * their warnings. Every other build (tests, scripts, `hardhat build`) compiles them with the rest,
+ * into the one artifacts directory, typed, where the tests' `deployContract` finds them.
+ */
+const TEST_DOUBLES = fileURLToPath(new URL("contracts/test/", import.meta.url));
+const productionLeavesOutTestDoubles: HardhatPlugin = {
+  id: "shoal-production-leaves-out-test-doubles",
+  hookHandlers: {
+    solidity: async () => ({
+      default: async () => ({
+        build: async (context, rootFilePaths, options, next) =>
+          next(
+            context,
+            options?.buildProfile === "production" ? rootFilePaths.filter((file) => !file.startsWith(TEST_DOUBLES)) : rootFilePaths,
+            options,
+          ),
+      }),
+    }),
+  },
+};
 
 const SOLC = {
   version: "0.8.30",
@@ -19,7 +44,7 @@ const SOLC = {
 };
 
 export default defineConfig({
-  plugins: [hardhatMocha, hardhatViem, hardhatNetworkHelpers, hardhatIgnitionViem, hardhatKeystore],
+  plugins: [hardhatMocha, hardhatViem, hardhatNetworkHelpers, hardhatIgnitionViem, hardhatKeystore, productionLeavesOutTestDoubles],
   // solc from npm (WASM build): compiles offline. `version` must equal the installed package.
   // One compiler setup for every build profile: `production` (used by Ignition deployments) must
   // produce the same bytecode the tests and the gas report measured.

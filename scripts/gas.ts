@@ -1,7 +1,8 @@
 /**
  * Prints the gas of every transaction of a whole job on the embedded chain (EDR), for n = 1 and
  * for n = 3 with k = 2, native FIL, fresh accounts (every first write is a zero-to-non-zero
- * store: the worst case), and what the settling reveal costs against a plain one as n grows.
+ * store: the worst case), what a locality proof and a distinct-miner job add to a claim, and what
+ * the settling reveal costs against a plain one as n grows.
  * Run: `npm run gas`.
  */
 import { network } from "hardhat";
@@ -10,19 +11,25 @@ import { deployShoal } from "./lib/deploy.js";
 import { computeCommitment } from "../sdk/src/commitment.js";
 import { SAMPLE_SPEC, resultCid, setup } from "../test/helpers/shoal.js";
 import { payloadOf, pieceFromBytes } from "../test/helpers/piece.js";
+import { installFevm } from "../test/helpers/fevm.js";
 
 type Row = { step: string; gas: bigint };
 
-async function measure(n: number, k: number): Promise<Row[]> {
+async function measure(n: number, k: number, distinctMiners = false): Promise<Row[]> {
   const { viem } = await network.create();
   const publicClient = await viem.getPublicClient();
   const [, client, ...providers] = await viem.getWalletClients();
   const { registry, market } = await deployShoal(viem);
-  for (const p of providers.slice(0, n)) {
+  const fevm = distinctMiners ? await installFevm(viem) : undefined;
+  for (const [i, p] of providers.slice(0, n).entries()) {
     await registry.write.register(["https://sp.example/gw", { engines: 3, cpus: 8, memoryMb: 16384, gpus: 0 }], {
       account: p.account,
       value: parseEther("10"),
     });
+    if (fevm) {
+      await fevm.addMiner(1000n + BigInt(i), { owner: p.account.address });
+      await registry.write.bindMiner([1000n + BigInt(i)], { account: p.account });
+    }
   }
   const rows: Row[] = [];
   const gasOf = async (step: string, hash: Hex) => {
@@ -35,7 +42,7 @@ async function measure(n: number, k: number): Promise<Row[]> {
   const request = {
     spec: SAMPLE_SPEC, inputs: [], locality: false, replicas: n, quorum: k, token: zeroAddress, price,
     collateral: parseEther("0.5"), deadline: now + 3600, commitWindow: 600, revealWindow: 600,
-    callback: zeroAddress, callbackGas: 0, allowlistRoot: zeroHash,
+    callback: zeroAddress, callbackGas: 0, allowlistRoot: zeroHash, distinctMiners,
   } as const;
   const work = BigInt(n) * price;
   await gasOf("submit", await market.write.submit([request], { account: client.account, value: work + work / 100n }));
@@ -92,7 +99,24 @@ async function measureLocality() {
 print("n = 1, k = 1, native FIL", await measure(1, 1), 300_000n);
 print("n = 3, k = 2, native FIL", await measure(3, 2), 600_000n);
 await measureLocality();
+await measureDistinctMiners();
 await measureSettlingReveals();
+
+/**
+ * What asking for distinct miners adds to each claim of an n = 3, k = 2 job: the same job on two
+ * fresh chains, with and without the flag (every claimant bound to its own miner in both).
+ */
+async function measureDistinctMiners() {
+  const plain = await measure(3, 2);
+  const distinct = await measure(3, 2, true);
+  console.log("\nDistinct-miner job (n = 3, k = 2): each claim with the flag against the same claim without");
+  for (const row of distinct.filter((r) => r.step.startsWith("claim"))) {
+    const base = plain.find((r) => r.step === row.step)!.gas;
+    console.log(`  ${row.step.padEnd(10)} without ${base.toString().padStart(7)}   with ${row.gas.toString().padStart(7)}   extra ${row.gas - base}`);
+  }
+  const total = (rows: Row[]) => rows.reduce((a, r) => a + r.gas, 0n);
+  console.log(`  whole job  without ${total(plain).toString().padStart(7)}   with ${total(distinct).toString().padStart(7)}   extra ${total(distinct) - total(plain)}`);
+}
 
 /**
  * What the k-th reveal (the one that settles) costs against a plain reveal of the same job, for

@@ -8,13 +8,8 @@ import {ShoalConsumer} from "../consumer/ShoalConsumer.sol";
 /// @notice Example Shoal consumer: anyone requests a word count over input pieces in one call,
 /// paying the escrow in FIL, and the contract stores the result CID the market delivers.
 /// Unused escrow (replicas that did not win, or the whole escrow of a job that expired or failed)
-/// is refunded to the account that requested the job.
+/// goes to the account that requested the job: anyone may call the base's `claimRefund(jobId)`.
 contract WordCountConsumer is ShoalConsumer {
-    /// @notice Only the account that requested job `jobId` may withdraw its refund.
-    /// @param jobId The job.
-    /// @param caller The account that called.
-    error WordCountNotRequester(uint256 jobId, address caller);
-
     /// @notice `requester` asked for a word count, posted as job `jobId`.
     event WordCountRequested(uint256 indexed jobId, address indexed requester);
     /// @notice The word count of job `jobId` is available at `resultCid`.
@@ -27,8 +22,6 @@ contract WordCountConsumer is ShoalConsumer {
     /// @notice Gas the market gives {onShoalResult}: enough to store a 36-byte CID and emit an event.
     uint32 public constant CALLBACK_GAS = 200_000;
 
-    /// @notice Who requested each job (receives its refund).
-    mapping(uint256 jobId => address requester) public requesterOf;
     /// @notice The result CID of each settled job (empty until the callback arrives).
     mapping(uint256 jobId => bytes resultCid) public resultOf;
 
@@ -68,21 +61,11 @@ contract WordCountConsumer is ShoalConsumer {
             revealWindow: REVEAL_WINDOW,
             callback: address(this),
             callbackGas: CALLBACK_GAS,
-            allowlistRoot: bytes32(0)
+            allowlistRoot: bytes32(0),
+            distinctMiners: false
         });
-        jobId = _requestJob(request, msg.value);
-        requesterOf[jobId] = msg.sender;
+        jobId = _requestJob(request, msg.value); // records msg.sender as the requester
         emit WordCountRequested(jobId, msg.sender);
-    }
-
-    /// @notice Sends the caller the unused escrow of job `jobId`, which it requested.
-    /// @param jobId A terminal job (settled, expired or failed).
-    /// @return amount The FIL sent.
-    function withdrawRefund(uint256 jobId) external returns (uint256 amount) {
-        if (requesterOf[jobId] != msg.sender) revert WordCountNotRequester(jobId, msg.sender);
-        uint256[] memory jobIds = new uint256[](1);
-        jobIds[0] = jobId;
-        return _withdrawRefunds(address(0), jobIds, msg.sender);
     }
 
     function _onResult(uint256 jobId, bytes calldata resultCid) internal override {

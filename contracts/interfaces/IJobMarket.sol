@@ -52,6 +52,10 @@ interface IJobMarket {
         uint32 callbackGas;
         /// Merkle root of allowed providers (leaf = keccak256(bytes.concat(keccak256(abi.encode(provider))))), or 0.
         bytes32 allowlistRoot;
+        /// Sybil resistance: every claimant must have a Filecoin miner bound in the registry, and no
+        /// two slots of the job may be held under one miner, so one operator behind k addresses
+        /// needs k real miners to fill a quorum of k.
+        bool distinctMiners;
     }
 
     /// @notice A claimant's proof that it stores one input piece. `kind` 0 = PDP data set
@@ -70,6 +74,7 @@ interface IJobMarket {
         uint8 quorum;
         uint8 claimed;
         bool locality;
+        bool distinctMiners;
         uint16 feeBps;
         uint16 revealedMask;
         bool refundCollected;
@@ -93,6 +98,8 @@ interface IJobMarket {
         bool committed;
         bool revealed;
         bool collected;
+        /// The miner bound by the holder when it claimed (jobs with `distinctMiners` only, else 0).
+        uint64 minerId;
     }
 
     // ------------------------------------------------------------------ errors
@@ -133,6 +140,19 @@ interface IJobMarket {
     error NotAllowlisted(uint256 jobId, address provider);
     /// @notice The inputs given do not match the job's, or a proof is missing.
     error LocalityInputsMismatch(uint256 jobId);
+    /// @notice The job asks for distinct miners and the claimant has no miner bound in the registry.
+    /// @param jobId The job.
+    /// @param provider The claimant.
+    error MinerRequired(uint256 jobId, address provider);
+    /// @notice The job asks for distinct miners and slot `slot` is already held under miner `minerId`.
+    /// @param jobId The job.
+    /// @param minerId The claimant's miner.
+    /// @param slot The slot held under that miner.
+    error MinerAlreadyInJob(uint256 jobId, uint64 minerId, uint256 slot);
+    /// @notice The claimant's miner ID does not fit the slot word (actor IDs are far below this).
+    /// @param minerId The miner.
+    /// @param maxMinerId The largest ID a slot records.
+    error MinerIdTooLarge(uint64 minerId, uint64 maxMinerId);
     /// @notice The proof names an unknown storage system.
     error UnknownLocalityKind(uint8 kind);
     /// @notice The caller does not hold this slot.
@@ -220,6 +240,8 @@ interface IJobMarket {
     function submit(JobRequest calldata request) external payable returns (uint256 jobId);
 
     /// @notice Claims `slot`: the next free one, or a silent claimant's whose commit window passed.
+    /// For a job with `distinctMiners`, the caller's bound miner is recorded in the slot and must
+    /// differ from the miner of every other slot held (see {MinerRequired}, {MinerAlreadyInJob}).
     /// @param jobId The job.
     /// @param slot The slot index, or `type(uint256).max` for the next free slot (see SlotClaimed for which).
     /// @param inputs The job's inputs (only for locality jobs; must equal the posted ones).

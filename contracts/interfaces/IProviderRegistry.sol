@@ -70,6 +70,9 @@ interface IProviderRegistry {
     /// @notice The actor is not a miner known to the power actor (it may be a contract that answers anything).
     /// @param minerId The ID given.
     error RegistryNotAMiner(uint64 minerId);
+    /// @notice The miner has no raw byte power (no sealed sectors), so it proves no real storage.
+    /// @param minerId The miner.
+    error RegistryMinerHasNoPower(uint64 minerId);
     /// @notice The caller's f410 address is not a controlling address (owner, worker or control) of the miner.
     /// @param minerId The miner.
     /// @param caller The caller.
@@ -120,7 +123,8 @@ interface IProviderRegistry {
     function update(string calldata gatewayUrl, Capabilities calldata capabilities) external;
 
     /// @notice Binds a Filecoin miner actor to the caller, after checking on chain that it is a real
-    /// miner (power actor) and that the caller's f410 address controls it (miner actor).
+    /// miner with raw power (power actor) and that the caller's f410 address controls it (miner actor).
+    /// Each miner binds to one provider at a time; binding another miner frees the previous one.
     /// @param minerId The miner's actor ID (the number in `f0…`).
     function bindMiner(uint64 minerId) external;
 

@@ -38,6 +38,8 @@ contract JobMarket is IJobMarket, Ownable2Step, ReentrancyGuardTransient {
 
     /// @dev Word 0 of a job: its state. Layout (low → high bits):
     /// client 160 · status 8 · claimed 8 · revealedMask 16 · consensusAt 32 · feeBps 16 · flags 8 · anchorSlot 8
+    /// flags: 1 locality · 2 allowlist · 4 callback · 8 token · 16 refund collected · 32..64 result
+    /// codec · 128 distinct miners.
     /// `anchorSlot` is the slot whose commit completed the quorum until the first reveal, then the
     /// first revealer's slot, whose commit word from then on holds the result's sha2-256 digest.
     struct Job {
@@ -63,11 +65,15 @@ contract JobMarket is IJobMarket, Ownable2Step, ReentrancyGuardTransient {
         uint8 quorum;
     }
 
-    /// @dev A slot's word. provider 160 · claimedAt 32 · collected 8
+    /// @dev A slot's word. provider 160 · claimedAt 32 · collected 8 · minerId 56
+    /// `minerId` is recorded only for jobs that ask for distinct miners (0 otherwise): the miner the
+    /// holder had bound when it claimed. Actor IDs are assigned in sequence (millions today), far
+    /// below 2^56; a larger one is refused rather than truncated.
     struct Slot {
         address provider;
         uint32 claimedAt;
         bool collected;
+        uint56 minerId;
     }
 
     uint8 private constant FLAG_LOCALITY = 1;
@@ -75,6 +81,7 @@ contract JobMarket is IJobMarket, Ownable2Step, ReentrancyGuardTransient {
     uint8 private constant FLAG_CALLBACK = 4;
     uint8 private constant FLAG_TOKEN = 8;
     uint8 private constant FLAG_REFUND_COLLECTED = 16;
+    uint8 private constant FLAG_DISTINCT_MINERS = 128;
     /// @dev Bits 5..6 hold the result codec: 1 = raw (0x55), 2 = dag-pb (0x70), 3 = dag-cbor (0x71).
     uint8 private constant CODEC_SHIFT = 5;
     uint8 private constant CODEC_MASK = 0x60;
@@ -258,13 +265,14 @@ contract JobMarket is IJobMarket, Ownable2Step, ReentrancyGuardTransient {
                 revert NotAllowlisted(jobId, msg.sender);
             }
         }
-        _slots[jobId][slot] = Slot({provider: msg.sender, claimedAt: uint32(block.timestamp), collected: false});
+        _slots[jobId][slot] = Slot({provider: msg.sender, claimedAt: uint32(block.timestamp), collected: false, minerId: 0});
         if (previous != address(0)) emit SlotReopened(jobId, slot, previous);
         emit SlotClaimed(jobId, slot, msg.sender);
 
         // Interactions with the registry and the (immutable, read-only) locality adapters.
         if (previous != address(0)) registry.slashCollateral(_one(previous), terms.collateral);
         uint64 minerId = registry.lockCollateral(msg.sender, terms.collateral);
+        if (job.flags & FLAG_DISTINCT_MINERS != 0) _recordDistinctMiner(jobId, slot, job.claimed, minerId);
         if (job.flags & FLAG_LOCALITY != 0) _checkLocality(jobId, minerId, inputs, proofs);
     }
 
@@ -494,6 +502,7 @@ contract JobMarket is IJobMarket, Ownable2Step, ReentrancyGuardTransient {
         view_.quorum = terms.quorum;
         view_.claimed = job.claimed;
         view_.locality = job.flags & FLAG_LOCALITY != 0;
+        view_.distinctMiners = job.flags & FLAG_DISTINCT_MINERS != 0;
         view_.feeBps = job.feeBps;
         view_.revealedMask = job.revealedMask;
         view_.refundCollected = job.flags & FLAG_REFUND_COLLECTED != 0;
@@ -513,14 +522,15 @@ contract JobMarket is IJobMarket, Ownable2Step, ReentrancyGuardTransient {
     /// @inheritdoc IJobMarket
     function getSlot(uint256 jobId, uint256 slot) external view returns (SlotView memory) {
         Job memory job = _jobs[jobId];
-        if (slot >= job.claimed) return SlotView(address(0), 0, false, false, false);
+        if (slot >= job.claimed) return SlotView(address(0), 0, false, false, false, 0);
         Slot memory s = _slots[jobId][slot];
         return SlotView({
             provider: s.provider,
             claimedAt: s.claimedAt,
             committed: _commits[jobId][slot] != 0,
             revealed: job.revealedMask & (1 << slot) != 0,
-            collected: s.collected
+            collected: s.collected,
+            minerId: s.minerId
         });
     }
 
@@ -575,6 +585,7 @@ contract JobMarket is IJobMarket, Ownable2Step, ReentrancyGuardTransient {
         if (r.locality) flags |= FLAG_LOCALITY;
         if (r.allowlistRoot != 0) flags |= FLAG_ALLOWLIST;
         if (r.token != address(0)) flags |= FLAG_TOKEN;
+        if (r.distinctMiners) flags |= FLAG_DISTINCT_MINERS;
     }
 
     function _checkWindow(uint24 window) private pure {
@@ -589,6 +600,25 @@ contract JobMarket is IJobMarket, Ownable2Step, ReentrancyGuardTransient {
         if (s.provider != msg.sender) revert NotSlotHolder(jobId, slot, msg.sender);
         uint256 closesAt = uint256(s.claimedAt) + terms.commitWindow;
         if (block.timestamp >= closesAt) revert CommitWindowClosed(jobId, slot, closesAt);
+    }
+
+    /// @dev Sybil resistance for jobs that ask for distinct miners: the claimant of `slot` must have a
+    /// miner bound in the registry, and no other slot of the job may be held under that miner. The
+    /// miner counted is the one bound at claim time (the one locality proofs are checked against),
+    /// recorded in the slot word: re-binding after claiming changes nothing for slots already held,
+    /// and a miner that served a slot cannot serve another through a second address while that
+    /// slot is held. A reopened slot's previous holder no longer holds it, so its miner stops
+    /// counting. With the registry binding each miner to one provider and each miner proven real
+    /// (known to the power actor, with raw power), one operator needs k miners for k slots.
+    /// Costs one compare per claimed slot (the slot words are already warm from the duplicate check)
+    /// and a warm re-store of the claimant's slot word.
+    function _recordDistinctMiner(uint256 jobId, uint256 slot, uint256 claimed, uint64 minerId) private {
+        if (minerId == 0) revert MinerRequired(jobId, msg.sender);
+        if (minerId > type(uint56).max) revert MinerIdTooLarge(minerId, type(uint56).max);
+        for (uint256 i; i < claimed; ++i) {
+            if (i != slot && _slots[jobId][i].minerId == minerId) revert MinerAlreadyInJob(jobId, minerId, i);
+        }
+        _slots[jobId][slot].minerId = uint56(minerId);
     }
 
     function _checkLocality(

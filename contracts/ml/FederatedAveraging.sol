@@ -525,7 +525,8 @@ contract FederatedAveraging is IShoalConsumer, ReentrancyGuardTransient {
                 revealWindow: t.revealWindow,
                 callback: address(this),
                 callbackGas: t.callbackGas,
-                allowlistRoot: bytes32(0)
+                allowlistRoot: bytes32(0),
+                distinctMiners: false
             })
         );
     }

@@ -114,9 +114,12 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step, ReentrancyGuardTra
         address boundTo = minerOwner[minerId];
         if (boundTo != address(0)) revert RegistryMinerAlreadyBound(minerId, boundTo);
 
-        // A real miner is known to the power actor; an EVM contract at that ID is not.
-        (int256 powerExit,) = PowerAPI.minerRawPower(minerId);
+        // A real miner is known to the power actor; an EVM contract at that ID is not. It must also
+        // have raw power (sealed sectors): a new, empty miner costs next to nothing, so binding one
+        // per address would make the market's distinct-miner jobs no defence against Sybils.
+        (int256 powerExit, PowerTypes.MinerRawPowerReturn memory power) = PowerAPI.minerRawPower(minerId);
         if (powerExit != 0) revert RegistryNotAMiner(minerId);
+        if (!_positive(power.raw_byte_power)) revert RegistryMinerHasNoPower(minerId);
 
         (int256 exit, bool controls) = MinerAPI.isControllingAddress(
             CommonTypes.FilActorId.wrap(minerId), FilAddresses.fromEthAddress(msg.sender)
@@ -236,6 +239,15 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step, ReentrancyGuardTra
     /// @inheritdoc IProviderRegistry
     function gatewayOf(address provider_) external view returns (string memory) {
         return _profiles[provider_].gatewayUrl;
+    }
+
+    /// @dev Whether a Filecoin BigInt (big-endian magnitude and a sign) is above zero.
+    function _positive(CommonTypes.BigInt memory value) private pure returns (bool) {
+        if (value.neg) return false;
+        for (uint256 i; i < value.val.length; ++i) {
+            if (value.val[i] != 0) return true;
+        }
+        return false;
     }
 
     function _checkProfile(string calldata gatewayUrl, Capabilities calldata capabilities) private pure {

@@ -42,6 +42,7 @@ export function buildProgram(): Command {
     .option("--collateral <FIL>", "FIL each claimant locks (default: the market's minimum)", parseAmountText)
     .option("--ttl <seconds>", "seconds until the job's deadline (default 3600)", parsePositiveInt)
     .option("--token <address>", "pay in this ERC-20 (approved automatically) instead of FIL")
+    .option("--distinct-miners", "Sybil resistance: only providers bound to distinct Filecoin miners may claim")
     .option("--wait", "follow the job (progress on stderr) and print its result CID")
     .option("--timeout <seconds>", "with --wait: give up waiting after this many seconds", parsePositiveInt)
     .action(async (spec: string, options: SubmitOptions, command: Command) => (await import("./commands/submit.js")).submitCommand(spec, options, globals(command)));

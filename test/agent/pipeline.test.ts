@@ -152,19 +152,21 @@ describe("agent pipeline, three agents in process on a local chain", function ()
       inputs: [{ piece: piece.v2, mount: "/inputs/text.txt", locality: false }], resources: { cpu: 1, memoryMb: 64, timeoutSec: 10 },
     };
     const other = pieceCid(new TextEncoder().encode("bytes no provider stores, long enough for a piece CID of their own ".repeat(2)));
-    const hostile: [string, Parameters<typeof submitJob>[1]["spec"], RegExp][] = [
+    const hostile: [string, Parameters<typeof submitJob>[1]["spec"], RegExp, { distinctMiners?: boolean }?][] = [
       ["malformed spec", new TextEncoder().encode('{"version":1, "engine": '), /bad spec/],
       ["unknown engine", new TextEncoder().encode('{"engine":{"type":"jvm"},"version":1}'), /bad spec/],
       ["missing input", { ...good, inputs: [{ piece: other.v2, mount: "/inputs/text.txt", locality: false }] }, /input_missing/],
       ["module nobody has", { ...good, engine: { type: "wasm", module: "bafkreiaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", args: [] } }, /module_unavailable/],
       ["oversized resources", { ...good, resources: { cpu: 64, memoryMb: 64, timeoutSec: 10 } }, /resources/],
+      // These agents have no miner bound.
+      ["distinct miners asked", good, /miner: the job asks for distinct miners and this provider has no miner bound/, { distinctMiners: true }],
     ];
     const ids: bigint[] = [];
-    for (const [, spec] of hostile) {
-      ids.push((await submitJob(client, { ...base, spec: spec as never }).catch(async (error) => {
+    for (const [, spec, , extra] of hostile) {
+      ids.push((await submitJob(client, { ...base, ...extra, spec: spec as never }).catch(async (error) => {
         // A spec the SDK itself refuses is posted raw, as a hostile client would.
         if (!(error instanceof Error)) throw error;
-        return submitJob(client, { ...base, spec: new TextEncoder().encode(JSON.stringify(spec)) });
+        return submitJob(client, { ...base, ...extra, spec: new TextEncoder().encode(JSON.stringify(spec)) });
       })).jobId);
     }
     const { jobId: after } = await submitJob(client, { ...base, spec: good });
@@ -186,5 +188,6 @@ describe("agent pipeline, three agents in process on a local chain", function ()
     assert.match(metrics, /reason="bad_spec"/);
     assert.match(metrics, /reason="input_missing"/);
     assert.match(metrics, /reason="module_unavailable"/);
+    assert.match(metrics, /reason="miner"/);
   });
 });

@@ -139,12 +139,16 @@ describe("shoal CLI (the real binary, against a local chain over HTTP)", functio
     assert.equal(job.replicas, 3);
     assert.equal(json.stdout.trim().split("\n").length, 1);
 
-    // --json after the subcommand, with collateral and ttl.
+    assert.equal(job.distinctMiners, false);
+
+    // --json after the subcommand, with collateral, ttl and distinct miners.
     const before = Number((await chain.publicClient.getBlock()).timestamp);
-    const other = await submitJson(["--collateral", "0.25", "--ttl", "7200"]);
+    const other = await submitJson(["--collateral", "0.25", "--ttl", "7200", "--distinct-miners"]);
     assert.equal(other, BigInt(jobId) + 1n);
     const otherJob = JSON.parse(ok(await shoal(["job", "status", String(other), "--json"])).stdout);
     assert.equal(otherJob.collateral, parseEther("0.25").toString());
+    assert.equal(otherJob.distinctMiners, true);
+    assert.match(ok(await shoal(["job", "status", String(other)])).stdout, /miners {6}each slot under a distinct bound Filecoin miner\n/);
     assert.ok(Math.abs(otherJob.deadline - (before + 7200)) < 30, `deadline ${otherJob.deadline}`);
   });
 

@@ -7,8 +7,7 @@ const CID = resultCid("the: 2, quick: 1, fox: 1");
 const INPUTS = [{ root: `0x${"11".repeat(32)}` as const, paddedSize: 2048n }];
 
 /** Requests a word count through the consumer from the client, paying the exact escrow. */
-async function requestWordCount(s: Shoal, consumer: any, replicas = 3, quorum = 2) {
-  const price = FIL("1");
+async function requestWordCount(s: Shoal, consumer: any, replicas = 3, quorum = 2, price = FIL("1")) {
   const deadline = (await s.now()) + 2 * 3600;
   const value = s.escrowOf({ replicas, price });
   const hash = await consumer.write.requestWordCount([SAMPLE_SPEC, INPUTS, replicas, quorum, price, FIL("0.5"), deadline], {
@@ -33,8 +32,11 @@ describe("ShoalConsumer", function () {
     assert.equal(job.callback.toLowerCase(), consumer.address.toLowerCase());
     assert.equal(job.callbackGas, Number(await consumer.read.CALLBACK_GAS()));
     assert.equal((await consumer.read.requesterOf([jobId])).toLowerCase(), s.client.account.address.toLowerCase());
-    const [requested] = eventsIn(consumer.abi, (await receipt(s, hash)).logs, "WordCountRequested");
+    const logs0 = (await receipt(s, hash)).logs;
+    const [requested] = eventsIn(consumer.abi, logs0, "WordCountRequested");
     assert.equal(requested.args.jobId, jobId);
+    const [recorded] = eventsIn(consumer.abi, logs0, "ShoalJobRequested");
+    assert.equal(recorded.args.requester.toLowerCase(), s.client.account.address.toLowerCase());
 
     await claimAll(s, jobId, 3);
     await s.commit(jobId, 0, s.providers[0], CID);
@@ -65,41 +67,53 @@ describe("ShoalConsumer", function () {
     await assert.rejects(s.outsider.sendTransaction({ to: consumer.address, value: 1n }), /ShoalConsumerUnauthorized/);
   });
 
-  it("refunds the unused escrow to the requester only, leaving nothing in the consumer or the market", async function () {
+  it("pays the requester the 0.0101 FIL left after an n = 3, k = 2 job at 0.01 FIL, whoever claims it, once", async function () {
     const s = await setup({ providerCount: 3 });
     const consumer = await deployConsumer(s);
-    const { jobId, value, price } = await requestWordCount(s, consumer);
-    await assert.rejects(consumer.write.withdrawRefund([jobId], { account: s.client.account }), /NothingToWithdraw/);
+    const { jobId } = await requestWordCount(s, consumer, 3, 2, FIL("0.01"));
+    await assert.rejects(consumer.write.claimRefund([jobId], { account: s.outsider.account }), /NothingToWithdraw/);
     await claimAll(s, jobId, 3);
     await s.commit(jobId, 0, s.providers[0], CID);
     await s.commit(jobId, 1, s.providers[1], CID);
     await s.reveal(jobId, 0, s.providers[0], CID);
     await s.reveal(jobId, 1, s.providers[1], CID);
 
-    const paid = 2n * price;
-    const refund = value - paid - (paid * BigInt(s.feeBps)) / 10_000n;
-    assert.equal(await s.market.read.owed([jobId, consumer.address]), refund);
-    await assert.rejects(consumer.write.withdrawRefund([jobId], { account: s.outsider.account }), /WordCountNotRequester/);
+    // 0.0303 escrowed (3 × 0.01 + 1%), 0.0202 paid to two winners with the fee: 0.0101 to refund.
+    assert.equal(s.feeBps, 100);
+    assert.equal(await s.market.read.owed([jobId, consumer.address]), FIL("0.0101"));
     const before = await balance(s, s.client.account.address);
-    const hash = await consumer.write.withdrawRefund([jobId], { account: s.client.account });
-    assert.equal(await balance(s, s.client.account.address), before + refund - (await txCost(s, hash)));
+    const hash = await consumer.write.claimRefund([jobId], { account: s.outsider.account });
+    assert.equal(await balance(s, s.client.account.address), before + FIL("0.0101"), "the requester paid no gas and got it all");
+    const [claimed] = eventsIn(consumer.abi, (await receipt(s, hash)).logs, "ShoalRefundClaimed");
+    assert.equal(claimed.args.jobId, jobId);
+    assert.equal(claimed.args.requester.toLowerCase(), s.client.account.address.toLowerCase());
+    assert.equal(claimed.args.amount, FIL("0.0101"));
     assert.equal(await balance(s, consumer.address), 0n);
-    await assert.rejects(consumer.write.withdrawRefund([jobId], { account: s.client.account }), /NothingToWithdraw/);
+    assert.equal(await s.market.read.owed([jobId, consumer.address]), 0n);
+    await assert.rejects(consumer.write.claimRefund([jobId], { account: s.client.account }), /NothingToWithdraw/);
     await withdrawAll(s, [jobId], s.providers);
     await assertMarketEmpty(s);
   });
 
-  it("refunds the whole escrow of a consumer's job that expires", async function () {
+  it("refunds the whole escrow of a consumer's job that expires to its requester", async function () {
     const s = await setup({ providerCount: 1 });
     const consumer = await deployConsumer(s);
     const { jobId, value, deadline } = await requestWordCount(s, consumer);
     await at(s, deadline);
     await s.market.write.expire([jobId]);
     const before = await balance(s, s.client.account.address);
-    const hash = await consumer.write.withdrawRefund([jobId], { account: s.client.account });
+    const hash = await consumer.write.claimRefund([jobId], { account: s.client.account });
     assert.equal(await balance(s, s.client.account.address), before + value - (await txCost(s, hash)));
     assert.equal(await consumer.read.resultOf([jobId]), "0x");
     await assertMarketEmpty(s);
+  });
+
+  it("refuses a refund claim for a job it did not post (ShoalConsumerNoRequester)", async function () {
+    const s = await setup({ providerCount: 1 });
+    const consumer = await deployConsumer(s);
+    const jobId = await s.submit(await s.request({ replicas: 1, quorum: 1 }));
+    await assert.rejects(consumer.write.claimRefund([jobId]), /ShoalConsumerNoRequester/);
+    assert.equal(await consumer.read.requesterOf([jobId]), zeroAddress);
   });
 
   it("posts an ERC-20 job from the consumer's balance, resets the allowance, and forwards the refund", async function () {
@@ -109,7 +123,7 @@ describe("ShoalConsumer", function () {
     const r = await s.request({ replicas: 3, quorum: 2, token: token.address, callbackGas: 200_000, callback: s.outsider.account.address });
     const escrow = s.escrowOf(r);
     await token.write.mint([consumer.address, escrow]);
-    await consumer.write.requestJob([r, escrow]);
+    await consumer.write.requestJob([r, escrow], { account: s.client.account });
     const jobId = (await s.market.read.jobCount()) as bigint;
     const job = await s.job(jobId);
     assert.equal(job.callback.toLowerCase(), consumer.address.toLowerCase(), "the consumer is always its own callback");
@@ -123,11 +137,14 @@ describe("ShoalConsumer", function () {
     await s.reveal(jobId, 1, s.providers[1], CID);
     assert.equal(await consumer.read.results([jobId]), CID);
 
+    // Posted by the client: the refund is the client's, whoever claims it.
     const refund = await s.market.read.owed([jobId, consumer.address]);
-    assert.ok(refund > 0n);
-    await consumer.write.withdrawTo([token.address, [jobId], s.client.account.address]);
+    assert.equal(refund, escrow - 2n * r.price - (2n * r.price * BigInt(s.feeBps)) / 10_000n);
+    await consumer.write.claimRefund([jobId], { account: s.outsider.account });
     assert.equal(await token.read.balanceOf([s.client.account.address]), refund);
     assert.equal(await token.read.balanceOf([consumer.address]), 0n);
+    // The author's own path (_withdrawRefunds) finds nothing left.
+    await assert.rejects(consumer.write.withdrawTo([token.address, [jobId], s.outsider.account.address]), /NothingToWithdraw/);
     await withdrawAll(s, [jobId], s.providers, token.address);
     assert.equal(await token.read.balanceOf([s.market.address]), 0n);
   });

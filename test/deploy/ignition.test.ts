@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import hre, { network } from "hardhat";
 import { filecoin, filecoinCalibration } from "viem/chains";
 import ShoalFilecoin, { ShoalCore } from "../../ignition/modules/Shoal.js";
@@ -29,6 +30,18 @@ describe("deployment (Hardhat Ignition)", function () {
     assert.equal((await mkt.read.pdpLocality()).toLowerCase(), pdpLocality.address.toLowerCase());
     assert.equal((await mkt.read.dealLocality()).toLowerCase(), dealLocality.address.toLowerCase());
     assert.equal(await mkt.read.maxCallbackGas(), BigInt(params.ShoalFilecoin.maxCallbackGas));
+  });
+
+  it("builds for a deployment (the production profile) without the test doubles under contracts/test; other builds keep them", async function () {
+    const double = fileURLToPath(new URL("../../contracts/test/tokens/TestToken.sol", import.meta.url));
+    const library = fileURLToPath(new URL("../../contracts/libraries/ResultCid.sol", import.meta.url));
+    const built = async (buildProfile: string) => {
+      const result = await hre.solidity.build([double, library], { buildProfile, quiet: true });
+      assert.ok(result instanceof Map, "the build failed");
+      return [...result.keys()].sort();
+    };
+    assert.deepEqual(await built("production"), [library]);
+    assert.deepEqual(await built("default"), [double, library].sort());
   });
 
   it("configures Calibration (314159) and mainnet (314) with estimated gas and headroom, and the PDPVerifier proxies", async function () {

@@ -14,7 +14,8 @@ const MAX_DEADLINE = 180 * 86_400;
 const MAX_FEE_BPS = 1_000;
 const MASK128 = (1n << 128n) - 1n;
 
-export type MSlot = { provider: Address; claimedAt: number; collected: boolean };
+/** `minerId`: the holder's miner recorded at claim (distinct-miner jobs only, else 0n). */
+export type MSlot = { provider: Address; claimedAt: number; collected: boolean; minerId: bigint };
 /** What the test knows about a commit (the contract keeps only a truncated word). */
 export type MCommit = { hash: Hex; seal: Hex; cid: Hex | null };
 
@@ -36,13 +37,14 @@ export type MJob = {
   anchorSlot: number;
   codec: number; // 0 until the first reveal, then 1 raw / 2 dag-pb / 3 dag-cbor
   refundCollected: boolean;
+  distinctMiners: boolean;
   slots: MSlot[];
   /** The stored commit word per slot: hash[0:16] ‖ seal[0:16], later the result digest for the anchor. */
   words: bigint[];
   commits: (MCommit | null)[];
 };
 
-export type MProvider = { active: boolean; stake: bigint; locked: bigint; unbonding: bigint; unbondingEndsAt: number };
+export type MProvider = { active: boolean; stake: bigint; locked: bigint; unbonding: bigint; unbondingEndsAt: number; minerId: bigint };
 
 export type Model = {
   /** Timestamp of the last block. */
@@ -58,6 +60,8 @@ export type Model = {
   fees: bigint;
   slashed: bigint;
   providers: Record<string, MProvider>;
+  /** Which provider each miner is bound to (miner ID as a decimal string → lower-case address). */
+  minerOwner: Record<string, string>;
 };
 
 export type Outcome = { ok: true } | { ok: false; reason: string };
@@ -66,10 +70,10 @@ const no = (reason: string): Outcome => ({ ok: false, reason });
 
 const key = (a: Address) => a.toLowerCase();
 export function prov(m: Model, a: Address): MProvider {
-  return m.providers[key(a)] ?? { active: false, stake: 0n, locked: 0n, unbonding: 0n, unbondingEndsAt: 0 };
+  return m.providers[key(a)] ?? { active: false, stake: 0n, locked: 0n, unbonding: 0n, unbondingEndsAt: 0, minerId: 0n };
 }
 function provMut(m: Model, a: Address): MProvider {
-  return (m.providers[key(a)] ??= { active: false, stake: 0n, locked: 0n, unbonding: 0n, unbondingEndsAt: 0 });
+  return (m.providers[key(a)] ??= { active: false, stake: 0n, locked: 0n, unbonding: 0n, unbondingEndsAt: 0, minerId: 0n });
 }
 export const same = (a: Address, b: Address) => a.toLowerCase() === b.toLowerCase();
 export const jobOf = (m: Model, id: bigint) => m.jobs.find((j) => j.id === id);
@@ -154,6 +158,7 @@ export type SubmitArgs = {
   deadline: number;
   commitWindow: number;
   revealWindow: number;
+  distinctMiners: boolean;
 };
 
 export function submit(m: Model, ts: number, from: Address, r: SubmitArgs, value: bigint): Outcome {
@@ -200,6 +205,11 @@ export function claim(m: Model, ts: number, from: Address, id: bigint, slot: num
   const p = prov(m, from);
   if (!p.active) return no("RegistryNotRegistered");
   if (j.collateral > p.stake - p.locked) return no("RegistryInsufficientFreeStake");
+  if (j.distinctMiners) {
+    // The claimant's miner must exist and must not hold another slot (the one reopened does not count).
+    if (p.minerId === 0n) return no("MinerRequired");
+    for (let i = 0; i < j.claimed; i++) if (i !== slot && j.slots[i].minerId === p.minerId) return no("MinerAlreadyInJob");
+  }
   if (previous) slash(m, previous, j.collateral);
   provMut(m, from).locked += j.collateral;
   if (slot === j.claimed) {
@@ -207,7 +217,7 @@ export function claim(m: Model, ts: number, from: Address, id: bigint, slot: num
     j.words.push(0n);
     j.commits.push(null);
   }
-  j.slots[slot] = { provider: from, claimedAt: ts, collected: false };
+  j.slots[slot] = { provider: from, claimedAt: ts, collected: false, minerId: j.distinctMiners ? p.minerId : 0n };
   return ok;
 }
 
@@ -361,6 +371,18 @@ export function setFee(m: Model, fee: number): Outcome {
 
 export function setPaused(m: Model, paused: boolean): Outcome {
   m.paused = paused;
+  return ok;
+}
+
+/** Every miner in the test is real, has power and is controlled by every provider: only bindings decide. */
+export function bindMiner(m: Model, from: Address, minerId: bigint): Outcome {
+  const p = prov(m, from);
+  if (!p.active) return no("RegistryNotRegistered");
+  if (m.minerOwner[minerId.toString()] !== undefined) return no("RegistryMinerAlreadyBound");
+  const q = provMut(m, from);
+  if (q.minerId !== 0n) delete m.minerOwner[q.minerId.toString()];
+  q.minerId = minerId;
+  m.minerOwner[minerId.toString()] = key(from);
   return ok;
 }
 

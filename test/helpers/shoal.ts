@@ -23,6 +23,7 @@ export type JobRequest = {
   callback: Address;
   callbackGas: number;
   allowlistRoot: Hex;
+  distinctMiners: boolean;
 };
 
 /** A compact, realistic job spec (the SDK's canonical JSON) used where the bytes do not matter. */
@@ -92,6 +93,7 @@ export async function setup(
       callback: zeroAddress,
       callbackGas: 0,
       allowlistRoot: zeroHash,
+      distinctMiners: false,
       ...overrides,
     };
   }

@@ -20,18 +20,23 @@ import {
 } from "viem";
 import { setup, FIL, type Shoal } from "../helpers/shoal.js";
 import * as M from "../helpers/model.js";
+import { installFevm } from "../helpers/fevm.js";
 
 const RUNS = Number(process.env.SHOAL_FC_RUNS ?? 2000);
 const SEED = process.env.SHOAL_FC_SEED !== undefined ? Number(process.env.SHOAL_FC_SEED) : (Math.random() * 2 ** 31) | 0;
 const PATH = process.env.SHOAL_FC_PATH;
 const GAS = toHex(3_000_000);
 const PROVIDERS = 8;
+/** Miners f01000.. that every provider controls; providers 0..5 start bound to f01000..f01005, 6 and 7 to none. */
+const MINERS = 8;
+const FIRST_MINER = 1000n;
+const BOUND_AT_START = 6;
 
 // ------------------------------------------------------------------ actions
 
 type Flaw = "none" | "k0" | "kBig" | "price0" | "collateral" | "cw" | "rw" | "early" | "late" | "payMore" | "payLess";
 type Act =
-  | { t: "submit"; client: number; n: number; k: number; price: bigint; collateral: bigint; cw: number; rw: number; extra: number; flaw: Flaw }
+  | { t: "submit"; client: number; n: number; k: number; price: bigint; collateral: bigint; cw: number; rw: number; extra: number; flaw: Flaw; distinct: boolean }
   | { t: "claim"; job: number; who: number; fresh: boolean; slot: "next" | "reopen" | number }
   | { t: "commit"; job: number; pick: number; pending: boolean; who: number | null; result: "match" | "alt" | "cbor" | "junk" | "copy" | "zero" }
   | { t: "reveal"; job: number; pick: number; pending: boolean; who: number | null; cid: "own" | "match" | "alt" | "cbor" | "bad" }
@@ -43,6 +48,7 @@ type Act =
   | { t: "warp"; mode: "small" | "window" | "far"; secs: number }
   | { t: "edge"; job: number; pick: number; which: "deadline" | "commit" | "reveal" | "unbond"; delta: number }
   | { t: "addStake"; who: number; amount: bigint }
+  | { t: "bindMiner"; who: number; miner: number }
   | { t: "unbond"; who: number; amount: "free" | "one" | "over" | "zero" }
   | { t: "withdrawUnbonded"; who: number }
   | { t: "withdrawSlashed"; owner: boolean }
@@ -65,6 +71,7 @@ const submitArb: fc.Arbitrary<Act> = fc.record({
   cw: fc.constantFrom(60, 61, 120, 600, 3600),
   rw: fc.constantFrom(60, 300, 600, 3600),
   extra: fc.constantFrom(0, 1, 300, 3000),
+  distinct: fc.oneof(w(3, fc.constant(false)), w(1, fc.constant(true))),
   flaw: fc.oneof(
     w(24, fc.constant("none" as const)),
     w(1, fc.constantFrom<Flaw>("k0", "kBig", "price0", "collateral", "cw", "rw", "early", "late", "payMore", "payLess")),
@@ -104,6 +111,8 @@ const actArb: fc.Arbitrary<Act> = fc.oneof(
     which: fc.constantFrom("deadline" as const, "commit" as const, "reveal" as const, "unbond" as const), delta: fc.integer({ min: -1, max: 1 }),
   })),
   w(1, fc.record({ t: fc.constant("addStake" as const), who: fc.nat(PROVIDERS), amount: fc.constantFrom(0n, 1n, FIL("1"), FIL("5")) })),
+  // miner -1: the lowest miner bound to nobody (re-binding frees the previous one: the Sybil's move).
+  w(2, fc.record({ t: fc.constant("bindMiner" as const), who: fc.nat(PROVIDERS), miner: fc.oneof(w(3, fc.constant(-1)), w(1, fc.nat(MINERS - 1))) })),
   w(2, fc.record({ t: fc.constant("unbond" as const), who: fc.nat(PROVIDERS), amount: fc.constantFrom("free" as const, "one" as const, "over" as const, "zero" as const) })),
   w(2, fc.record({ t: fc.constant("withdrawUnbonded" as const), who: fc.nat(PROVIDERS) })),
   w(1, fc.record({ t: fc.constant("withdrawSlashed" as const), owner: mostly(true) })),
@@ -284,6 +293,7 @@ async function step(c: Chain, m: M.Model, a: Act, trace: string[]) {
         commitWindow: a.flaw === "cw" ? 59 : a.cw,
         revealWindow: a.flaw === "rw" ? 30 * 86_400 + 1 : a.rw,
         deadline: 0,
+        distinctMiners: a.distinct,
       };
       r.deadline = a.flaw === "early" ? ts + r.commitWindow - 1 : a.flaw === "late" ? ts + 180 * 86_400 + 1 : ts + r.commitWindow + a.extra;
       let value = M.escrowOf(r.replicas, r.price, m.feeBps);
@@ -436,6 +446,18 @@ async function step(c: Chain, m: M.Model, a: Act, trace: string[]) {
       trace.push(`edge ${a.which}${target === undefined ? " (none)" : `=${target}`}${a.delta >= 0 ? "+" : ""}${a.delta} (next tx at ${m.nextTs})`);
       return;
     }
+    case "bindMiner": {
+      // An outsider (who = PROVIDERS) is not registered.
+      const from = a.who >= PROVIDERS ? c.accounts[2] : c.providers[a.who];
+      let index = a.miner;
+      if (index < 0) {
+        index = 0;
+        while (index < MINERS - 1 && m.minerOwner[(FIRST_MINER + BigInt(index)).toString()] !== undefined) index++;
+      }
+      const minerId = FIRST_MINER + BigInt(index);
+      await exec(c, m, trace, `bindMiner f0${minerId} by ${from}`, from, "registry", "bindMiner", [minerId], 0n, () => M.bindMiner(m, from, minerId));
+      return;
+    }
     case "addStake": {
       const from = c.providers[a.who % PROVIDERS];
       await exec(c, m, trace, `addStake ${a.amount} by ${from}`, from, "registry", "addStake", [], a.amount, () => M.addStake(m, from, a.amount));
@@ -510,11 +532,19 @@ async function check(c: Chain, m: M.Model, trace: string[]) {
     const holders: Address[] = [];
     j.slots.forEach((ms, i) => {
       const cs = slots[k++];
-      const expected = { provider: ms.provider.toLowerCase(), claimedAt: ms.claimedAt, committed: j.words[i] !== 0n, revealed: !!(j.revealedMask & (1 << i)), collected: ms.collected };
-      const got = { provider: cs.provider.toLowerCase(), claimedAt: Number(cs.claimedAt), committed: cs.committed, revealed: cs.revealed, collected: cs.collected };
+      const expected = { provider: ms.provider.toLowerCase(), claimedAt: ms.claimedAt, committed: j.words[i] !== 0n, revealed: !!(j.revealedMask & (1 << i)), collected: ms.collected, minerId: ms.minerId };
+      const got = { provider: cs.provider.toLowerCase(), claimedAt: Number(cs.claimedAt), committed: cs.committed, revealed: cs.revealed, collected: cs.collected, minerId: cs.minerId };
       if (fmt(expected) !== fmt(got)) fail(trace, `job ${j.id} slot ${i}: chain ${fmt(got)}, model ${fmt(expected)}`);
       holders.push(cs.provider);
     });
+    // Sybil resistance: the slots of a distinct-miner job are held under distinct, real miners.
+    if (v.distinctMiners !== j.distinctMiners) fail(trace, `job ${j.id}: chain distinctMiners ${v.distinctMiners}, model ${j.distinctMiners}`);
+    if (j.distinctMiners) {
+      const miners = j.slots.map((ms) => ms.minerId);
+      if (miners.some((id) => id === 0n) || new Set(miners).size !== miners.length) {
+        fail(trace, `INVARIANT job ${j.id} asks for distinct miners but its slots are held under ${miners.join(", ")}`);
+      }
+    }
     if (!M.isTerminal(v.status)) return;
     for (const account of [v.client as Address, ...holders].filter((a, i, all) => all.findIndex((b) => M.same(a, b)) === i)) {
       owedReads.push(["market", "owed", [j.id, account]]);
@@ -609,16 +639,26 @@ async function makeChain(prelude: Act[]): Promise<Chain> {
   const providers = s.providers.map((p) => p.account.address);
   const deployed = (await req("eth_sendTransaction", [{ from: accounts[0], data: READER_BYTECODE, gas: GAS }])) as Hex;
   const receipt = (await req("eth_getTransactionReceipt", [deployed])) as { contractAddress: Address };
+  const fevm = await installFevm(s.viem);
+  for (let i = 0; i < MINERS; i++) {
+    await fevm.addMiner(FIRST_MINER + BigInt(i), { owner: providers[0], controllers: providers });
+  }
+  for (let i = 0; i < BOUND_AT_START; i++) {
+    await s.registry.write.bindMiner([FIRST_MINER + BigInt(i)], { account: s.providers[i].account });
+  }
   const last = Number((await s.publicClient.getBlock()).timestamp);
   const model: M.Model = {
     t: last, nextTs: last + 1, nextJobId: 1n, jobs: [], feeBps: s.feeBps, paused: false,
     minCollateral: (await s.market.read.minCollateral()) as bigint,
     unbondingDelay: Number(await s.registry.read.unbondingDelay()),
-    fees: 0n, slashed: 0n, providers: {},
+    fees: 0n, slashed: 0n, providers: {}, minerOwner: {},
   };
   for (const p of s.providers) {
     const v = await s.registry.read.provider([p.account.address]);
-    model.providers[p.account.address.toLowerCase()] = { active: v.active, stake: v.stake, locked: v.locked, unbonding: v.unbonding, unbondingEndsAt: Number(v.unbondingEndsAt) };
+    model.providers[p.account.address.toLowerCase()] = {
+      active: v.active, stake: v.stake, locked: v.locked, unbonding: v.unbonding, unbondingEndsAt: Number(v.unbondingEndsAt), minerId: v.minerId,
+    };
+    if (v.minerId !== 0n) model.minerOwner[v.minerId.toString()] = p.account.address.toLowerCase();
   }
   const contracts = {
     market: { address: s.market.address, abi: s.market.abi as Abi },
@@ -638,16 +678,16 @@ async function makeChain(prelude: Act[]): Promise<Chain> {
   return c;
 }
 
-const sub = (client: number, n: number, k: number, cw = 600): Act =>
-  ({ t: "submit", client, n, k, price: FIL("1"), collateral: FIL("0.5"), cw, rw: 600, extra: 3000, flaw: "none" });
+const sub = (client: number, n: number, k: number, cw = 600, distinct = false): Act =>
+  ({ t: "submit", client, n, k, price: FIL("1"), collateral: FIL("0.5"), cw, rw: 600, extra: 3000, flaw: "none", distinct });
 const cl = (job: number, who: number): Act => ({ t: "claim", job, who, fresh: false, slot: "next" });
 const co = (job: number, pick: number, result: "match" | "alt" | "cbor" = "match"): Act =>
   ({ t: "commit", job, pick, pending: false, who: null, result });
 
 /**
  * Jobs in every live state: partly claimed and committed, Revealing, reveal-able single replica,
- * settled but unwithdrawn, unclaimed, split vote, one whose claimant went silent (slot reopenable);
- * and two providers unbonding.
+ * settled but unwithdrawn, unclaimed, split vote, one whose claimant went silent (slot reopenable),
+ * a distinct-miner job with two slots held; and two providers unbonding.
  */
 const RICH_PRELUDE: Act[] = [
   sub(0, 3, 2), cl(0, 0), cl(0, 1), cl(0, 2), co(0, 0),
@@ -658,6 +698,8 @@ const RICH_PRELUDE: Act[] = [
   sub(0, 3, 2), cl(5, 1), cl(5, 2), co(5, 0, "match"), co(5, 1, "alt"),
   { t: "unbond", who: 7, amount: "one" }, { t: "unbond", who: 5, amount: "free" },
   sub(1, 2, 2, 60), cl(6, 3), { t: "warp", mode: "small", secs: 70 },
+  // Provider 0 then moves to f01006, freeing f01000, under which it still holds slot 0 of job 7.
+  sub(0, 3, 2, 600, true), cl(7, 0), cl(7, 1), { t: "bindMiner", who: 0, miner: 6 },
 ];
 
 describe("JobMarket invariants (stateful property test)", function () {
@@ -672,7 +714,7 @@ describe("JobMarket invariants (stateful property test)", function () {
       const c = chains[run.base];
       await c.snapshot.restore();
       const m = structuredClone(c.model);
-      const trace: string[] = [`base ${run.base === 0 ? "empty" : "rich (7 jobs)"}`];
+      const trace: string[] = [`base ${run.base === 0 ? "empty" : "rich (8 jobs)"}`];
       stats.sequences++;
       let last = { marketBal: -1n, registryBal: -1n };
       for (const a of run.actions) {

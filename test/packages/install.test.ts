@@ -238,6 +238,7 @@ describe("packages installed from their tarballs into projects outside the repos
       callback: zeroAddress,
       callbackGas: 200_000,
       allowlistRoot: zeroHash,
+      distinctMiners: false,
     };
     const hash = await client.writeContract({ address: consumer, abi, functionName: "request", args: [request], value: escrow });
     const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
@@ -252,6 +253,9 @@ describe("packages installed from their tarballs into projects outside the repos
     assert.notEqual(result, "0x", `no callback for job ${jobId}; agent: ${agentLog.join("")}`);
     const job = await chain.publicClient.readContract({ address: market, abi: jobMarketAbi, functionName: "getJob", args: [jobId] });
     assert.equal(resultCidFromBytes(result).toString(), resultCidFromBytes((job as { resultCid: Hex }).resultCid).toString());
+    // The base recorded the caller as the job's requester, who gets its refund through claimRefund.
+    const requester = (await chain.publicClient.readContract({ address: consumer, abi, functionName: "requesterOf", args: [jobId] })) as Hex;
+    assert.equal(requester.toLowerCase(), client.account.address.toLowerCase());
   });
   it("the agent's image (agent/deploy/Dockerfile), built from the installed package, runs a job on the local chain and stops cleanly on docker stop", async function () {
     assert.ok(agent, "needs the provider from the tests before");

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { setup } from "../helpers/shoal.js";
 import { installFevm, maskedIdAddress, NATIVE_TYPE } from "../helpers/fevm.js";
+import { expectRevert } from "../helpers/revert.js";
 
 describe("ProviderRegistry.bindMiner", function () {
   async function fixture() {
@@ -43,6 +44,15 @@ describe("ProviderRegistry.bindMiner", function () {
     const { s, fevm, alice } = await fixture();
     await fevm.addMiner(1300n, { owner: alice.account.address, inPowerTable: false });
     await assert.rejects(s.registry.write.bindMiner([1300n], { account: alice.account }), /RegistryNotAMiner/);
+  });
+
+  it("refuses a miner with no raw power (an empty miner proves no storage and costs next to nothing)", async function () {
+    const { s, fevm, alice } = await fixture();
+    await fevm.addMiner(1400n, { owner: alice.account.address, rawPower: 0n });
+    await expectRevert(s.registry.write.bindMiner([1400n], { account: alice.account }), "RegistryMinerHasNoPower", [1400n]);
+    await fevm.setRawPower(1400n, 32n << 30n);
+    await s.registry.write.bindMiner([1400n], { account: alice.account });
+    assert.equal((await s.registry.read.provider([alice.account.address])).minerId, 1400n);
   });
 
   it("refuses a miner another provider already bound, a zero ID, and unregistered callers", async function () {

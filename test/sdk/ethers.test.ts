@@ -40,6 +40,7 @@ describe("The SDK's ABIs with ethers v6", function () {
         callback: ZeroAddress,
         callbackGas: 0,
         allowlistRoot: ZeroHash,
+        distinctMiners: false,
       };
       const feeBps: bigint = await market.feeBps();
       const work = 2n * request.price;

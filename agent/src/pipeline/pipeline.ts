@@ -92,6 +92,8 @@ type PostedRequest = {
   callback: Address;
   callbackGas: number;
   allowlistRoot: Hex;
+  /** Absent in rows stored by agents before 0.2.0 knew the flag. */
+  distinctMiners?: boolean;
 };
 
 const NEXT_FREE_SLOT = 2n ** 256n - 1n;
@@ -246,6 +248,7 @@ export function createPipeline(o: PipelineOptions) {
       {
         spec: s, price: BigInt(req.price), token: req.token, collateral: BigInt(req.collateral), deadline: req.deadline,
         commitWindow: req.commitWindow, locality: req.locality, allowlistRoot: req.allowlistRoot,
+        distinctMiners: req.distinctMiners ?? false,
         inputs: req.inputs.map((i) => ({ root: i.root, paddedSize: BigInt(i.paddedSize) })),
       },
       o.policy,
@@ -256,6 +259,12 @@ export function createPipeline(o: PipelineOptions) {
         freeStake: async () => {
           const p = await readContract(o.publicClient, { address: o.registry, abi: providerRegistryAbi, functionName: "provider", args: [me] });
           return p.active ? p.stake - p.locked : 0n;
+        },
+        minerId: async () =>
+          (await readContract(o.publicClient, { address: o.registry, abi: providerRegistryAbi, functionName: "provider", args: [me] })).minerId,
+        slotMiners: async () => {
+          const job = await chainJob(row.jobId);
+          return Promise.all(Array.from({ length: job.claimed }, async (_, i) => (await chainSlot(row.jobId, i)).minerId));
         },
         now: () => Math.floor(Date.now() / 1000),
       },
@@ -326,6 +335,12 @@ export function createPipeline(o: PipelineOptions) {
       const name = revertName(error);
       if (name === "SlotUnavailable" || name === "AlreadyClaimed") throw new Later(`claim raced (${name})`);
       if (name === "JobNotInStatus" || name === "JobDeadlinePassed") return move(row, "abandoned", { reason: name });
+      if (name === "MinerRequired" || name === "MinerAlreadyInJob") {
+        // A distinct-miner job that changed since evaluation (a slot taken under our miner, or our
+        // binding changed): retrying cannot help.
+        o.metrics.jobsRefused.inc({ reason: "miner" });
+        return move(row, "abandoned", { reason: `${name}: the job asks for distinct miners` });
+      }
       throw error;
     }
     const [claimedEvent] = parseEventLogs({ abi: jobMarketAbi, eventName: "SlotClaimed", logs: receipt.logs });

@@ -2,7 +2,8 @@
  * Whether to take a job. All must hold: the engine is supported and available, the image or
  * module is allowed, the spec is within the provider's limits, the price is at least the minimum,
  * the inputs are held locally (and, for locality jobs, a proof of storage is configured for each),
- * the windows leave time to run, and the collateral fits the free stake. Each refusal has a short
+ * the windows leave time to run, the collateral fits the free stake, and, for a job that asks for
+ * distinct miners, this provider has a miner bound that holds no slot of the job yet. Each refusal has a short
  * machine reason (a metrics label) and a sentence for the log.
  */
 import type { Spec } from "@shoal/sdk";
@@ -30,6 +31,8 @@ export type JobFacts = {
   commitWindow: number;
   locality: boolean;
   allowlistRoot: string;
+  /** Claimants must be bound to distinct miners (Sybil resistance). */
+  distinctMiners: boolean;
   /** Input piece keys (the JobPosted request's `inputs`). */
   inputs: readonly { root: string; paddedSize: bigint }[];
 };
@@ -42,6 +45,10 @@ export type PolicyEnvironment = {
   hasLocalityProof: (root: string, paddedSize: bigint) => boolean;
   /** Free stake, in attoFIL. */
   freeStake: () => Promise<bigint>;
+  /** This provider's miner bound in the registry (0n: none). Asked only for distinct-miner jobs. */
+  minerId: () => Promise<bigint>;
+  /** The miner recorded for each slot of the job held now (distinct-miner jobs only). */
+  slotMiners: () => Promise<readonly bigint[]>;
   now: () => number;
 };
 
@@ -90,6 +97,14 @@ export async function decide(job: JobFacts, config: PolicyConfig, env: PolicyEnv
         return refuse("locality", `no PDP data set or f05 deal configured for piece ${piece.root}`);
       }
     }
+  }
+  if (job.distinctMiners) {
+    const miner = await env.minerId();
+    if (miner === 0n) {
+      return refuse("miner", "the job asks for distinct miners and this provider has no miner bound: shoal-agent bind-miner <id>");
+    }
+    const slot = (await env.slotMiners()).indexOf(miner);
+    if (slot >= 0) return refuse("miner", `the job asks for distinct miners and slot ${slot} is already held under this provider's miner f0${miner}`);
   }
   const free = await env.freeStake();
   if (free < job.collateral) return refuse("stake", `collateral ${job.collateral} exceeds the free stake ${free}`);

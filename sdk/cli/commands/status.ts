@@ -22,6 +22,7 @@ export async function statusCommand(jobId: bigint, global: GlobalOptions): Promi
     ["deadline", isoTime(job.deadline)],
   ];
   if (job.locality) rows.push(["locality", "claimants prove they store the inputs"]);
+  if (job.distinctMiners) rows.push(["miners", "each slot under a distinct bound Filecoin miner"]);
   if (job.consensusAt) rows.push(["quorum at", isoTime(job.consensusAt)]);
   if (job.winners.length) rows.push(["winners", `slot ${job.winners.join(", ")}`]);
   if (job.resultCid) rows.push(["result", job.resultCid]);

@@ -24,6 +24,7 @@ export type SubmitOptions = {
   collateral?: string | undefined;
   ttl?: number | undefined;
   token?: string | undefined;
+  distinctMiners?: boolean | undefined;
   wait?: boolean | undefined;
   timeout?: number | undefined;
 };
@@ -84,6 +85,7 @@ export async function submitCommand(file: string, options: SubmitOptions, global
     collateral,
     ttl: options.ttl,
     token,
+    distinctMiners: options.distinctMiners ?? false,
     market,
   });
   const summary = { jobId, hash, escrow, token, market, chainId: context.chain.id, client: account.address };

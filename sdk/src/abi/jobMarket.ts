@@ -403,6 +403,59 @@ export const jobMarketAbi = [
         "type": "uint256"
       },
       {
+        "internalType": "uint64",
+        "name": "minerId",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint256",
+        "name": "slot",
+        "type": "uint256"
+      }
+    ],
+    "name": "MinerAlreadyInJob",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "minerId",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "maxMinerId",
+        "type": "uint64"
+      }
+    ],
+    "name": "MinerIdTooLarge",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "provider",
+        "type": "address"
+      }
+    ],
+    "name": "MinerRequired",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
         "internalType": "address",
         "name": "provider",
         "type": "address"
@@ -901,6 +954,11 @@ export const jobMarketAbi = [
             "internalType": "bytes32",
             "name": "allowlistRoot",
             "type": "bytes32"
+          },
+          {
+            "internalType": "bool",
+            "name": "distinctMiners",
+            "type": "bool"
           }
         ],
         "indexed": false,
@@ -1491,6 +1549,11 @@ export const jobMarketAbi = [
             "type": "bool"
           },
           {
+            "internalType": "bool",
+            "name": "distinctMiners",
+            "type": "bool"
+          },
+          {
             "internalType": "uint16",
             "name": "feeBps",
             "type": "uint16"
@@ -1610,6 +1673,11 @@ export const jobMarketAbi = [
             "internalType": "bool",
             "name": "collected",
             "type": "bool"
+          },
+          {
+            "internalType": "uint64",
+            "name": "minerId",
+            "type": "uint64"
           }
         ],
         "internalType": "struct IJobMarket.SlotView",
@@ -1915,6 +1983,11 @@ export const jobMarketAbi = [
             "internalType": "bytes32",
             "name": "allowlistRoot",
             "type": "bytes32"
+          },
+          {
+            "internalType": "bool",
+            "name": "distinctMiners",
+            "type": "bool"
           }
         ],
         "internalType": "struct IJobMarket.JobRequest",

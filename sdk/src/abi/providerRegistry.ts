@@ -249,6 +249,17 @@ export const providerRegistryAbi = [
         "type": "uint64"
       }
     ],
+    "name": "RegistryMinerHasNoPower",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "minerId",
+        "type": "uint64"
+      }
+    ],
     "name": "RegistryNotAMiner",
     "type": "error"
   },

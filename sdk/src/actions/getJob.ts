@@ -25,6 +25,8 @@ export type GetJobReturnType = {
   quorum: number;
   claimed: number;
   locality: boolean;
+  /** Claimants must be bound to distinct miners (Sybil resistance). */
+  distinctMiners: boolean;
   feeBps: number;
   price: bigint;
   collateral: bigint;
@@ -75,6 +77,7 @@ export async function getJob(client: Client, { jobId, market }: GetJobParameters
     quorum: j.quorum,
     claimed: j.claimed,
     locality: j.locality,
+    distinctMiners: j.distinctMiners,
     feeBps: j.feeBps,
     price: j.price,
     collateral: j.collateral,

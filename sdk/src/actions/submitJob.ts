@@ -52,6 +52,12 @@ export type SubmitJobParameters = {
   callback?: { target: Address; gas: number } | undefined;
   /** Merkle root of allowed providers. */
   allowlistRoot?: Hex | undefined;
+  /**
+   * Sybil resistance: every claimant must have a Filecoin miner bound in the registry and no two
+   * slots may be held under one miner, so one operator behind several addresses needs as many real
+   * miners (default false: any registered provider may claim).
+   */
+  distinctMiners?: boolean | undefined;
   /** JobMarket address (default: the deployment on the client's chain). */
   market?: Address | undefined;
   /** Sender (default: the client's account). */
@@ -110,6 +116,7 @@ export async function submitJob<chain extends Chain | undefined, account extends
     callback: parameters.callback?.target ?? zeroAddress,
     callbackGas: parameters.callback?.gas ?? 0,
     allowlistRoot: parameters.allowlistRoot ?? zeroHash,
+    distinctMiners: parameters.distinctMiners ?? false,
   } as const;
 
   const account = parameters.account ?? client.account;
