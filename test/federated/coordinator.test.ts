@@ -203,6 +203,8 @@ describe("FederatedAveraging: a contract runs federated rounds through the marke
     for (let t = 0; t < 100 && !agents.every((a) => a.store.job(first)?.state === "refused"); t++) await new Promise((r) => setTimeout(r, 100));
     assert.match(agents[0]!.store.job(first)!.reason!, /input_missing/);
 
+    // Meanwhile the shard arrives at two providers (they refused the first post, which is final).
+    for (const i of [0, 1]) await writeFile(join(dir, `pieces${i + 2}`, late.v2), text[4]!);
     await rpc("evm_increaseTime", [terms.ttl + 1]);
     await rpc("evm_mine", []);
     const before = await chain.publicClient.getBalance({ address: coordinator });
@@ -220,8 +222,7 @@ describe("FederatedAveraging: a contract runs federated rounds through the marke
     const doomedRun = await getFederatedRun(chain.publicClient, { coordinator, runId: doomed });
     assert.equal(doomedRun.phase, "Failed");
 
-    // The shard arrives at two providers; the re-posted job runs and the run completes.
-    for (const i of [0, 1]) await writeFile(join(dir, `pieces${i + 2}`, late.v2), text[4]!);
+    // The re-posted job runs (the shard arrived before it was posted) and the run completes.
     await drive(retried, 1, new Map());
     const done = await getFederatedRun(chain.publicClient, { coordinator, runId: retried });
     assert.equal(done.phase, "Done");

@@ -1,6 +1,6 @@
 import type { Account, Address, Chain, Client, Hash, Hex, Transport } from "viem";
 import { parseEventLogs } from "viem";
-import { readContract } from "viem/actions";
+import { estimateContractGas, readContract } from "viem/actions";
 import { federatedAveragingAbi } from "../abi/federatedAveraging.js";
 import { jobMarketAbi } from "../abi/jobMarket.js";
 import type { MarketCallErrorType } from "../errors/client.js";
@@ -139,7 +139,24 @@ export async function advanceFederatedRun<chain extends Chain | undefined, accou
   client: Client<Transport, chain, account>,
   { coordinator, runId, account }: AdvanceFederatedRunParameters,
 ): Promise<AdvanceFederatedRunReturnType> {
-  const receipt = await writeAndWait(client as Client, { address: coordinator, abi, functionName: "advance", args: [runId], account });
+  // What advance does depends on the jobs' states when it is mined, not when it is estimated: a
+  // job that settles in between makes it post more. So it gets half again its estimate, and a
+  // call that still runs out of gas (the state moved a lot) is estimated and sent again.
+  let receipt;
+  for (let attempt = 1; ; attempt++) {
+    const from = account ?? client.account;
+    const estimate = await estimateContractGas(client as Client, {
+      address: coordinator, abi, functionName: "advance", args: [runId], account: from as Account | Address,
+    }).catch(() => undefined);
+    try {
+      receipt = await writeAndWait(client as Client, {
+        address: coordinator, abi, functionName: "advance", args: [runId], account, gas: estimate === undefined ? undefined : (estimate * 3n) / 2n,
+      });
+      break;
+    } catch (error) {
+      if (attempt >= 3 || !/reverted|out of gas/i.test(error instanceof Error ? error.message : String(error))) throw error;
+    }
+  }
   const events = parseEventLogs({ abi, logs: receipt.logs });
   return {
     hash: receipt.transactionHash,
