@@ -14,7 +14,7 @@
  *     centrally on the union of the shards with the same epoch budget.
  *
  *   npm run demo:ml
- *   SHOAL_ML_ROUNDS=5 SHOAL_ML_EPOCHS=2 SHOAL_ML_HIDDEN=128 SHOAL_ML_LR=0.3 SHOAL_ML_BATCH=32 \
+ *   SHOAL_ML_ROUNDS=10 SHOAL_ML_EPOCHS=1 SHOAL_ML_HIDDEN=128 SHOAL_ML_LR=0.3 SHOAL_ML_BATCH=32 \
  *   SHOAL_ML_TRAIN_ROWS=8000 SHOAL_ML_TEST_ROWS=2000 SHOAL_ML_SWEEP=0.1,0.3 npm run demo:ml
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -48,8 +48,8 @@ import { freePort, serveRpc } from "../test/helpers/net.js";
 // are the full demo, CI runs a reduced one (test/ml/demo.test.ts).
 const env = (name: string, fallback: string | undefined) => process.env[`SHOAL_ML_${name}`] ?? fallback;
 const opts = {
-  rounds: env("ROUNDS", "5")!,
-  epochs: env("EPOCHS", "2")!,
+  rounds: env("ROUNDS", "10")!,
+  epochs: env("EPOCHS", "1")!,
   hidden: env("HIDDEN", "128")!,
   lr: env("LR", "0.3")!,
   batch: env("BATCH", "32")!,
