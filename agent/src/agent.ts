@@ -344,6 +344,8 @@ async function startLocked(config: AgentConfig, deps: AgentDeps, started: Starte
       controller.abort();
       clearInterval(pruneTimer);
       await Promise.allSettled([syncing, scheduling]);
+      // Containers and volumes of finished jobs are removed before the agent says it stopped.
+      await Promise.allSettled([...executors.values()].map((executor) => executor.settled?.()));
       await gateway.close();
       store.close();
       await rm(join(workDir, "jobs"), { recursive: true, force: true });

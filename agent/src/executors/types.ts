@@ -83,4 +83,6 @@ export interface Executor {
   hasModule?(spec: Spec): Promise<boolean>;
   /** Runs one job; resolves only on exit 0 within limits, else throws ExecutionError. */
   run(request: ExecutionRequest): Promise<ExecutionResult>;
+  /** Resolves when the backend's clean-up after finished jobs is done (Docker removes containers after run() returns). */
+  settled?(): Promise<void>;
 }

@@ -197,6 +197,11 @@ describe("Docker executor", function () {
 
     afterEach(async function () {
       if (docker === undefined) return;
+      // Removal runs after run() returns (settled() waits for it; the test below checks that): the
+      // executors a test made may still be removing.
+      for (let t = 0; t < 100 && ((await jobContainers(docker)).length > 0 || (await jobVolumes(docker)).length > 0); t++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
       assert.deepEqual(
         (await jobContainers(docker)).map((c) => c.Names),
         [],
@@ -235,6 +240,10 @@ describe("Docker executor", function () {
       assert.ok(result.durationMs >= 0 && result.durationMs < 10_000);
       // The agent gets its output back, owned by itself.
       assert.equal((await stat(join(outputDir, "wordfreq.txt"))).uid, process.getuid?.());
+      // The job's container, holder and volume are removed after run() returned; settled() waits for that.
+      await executor.settled();
+      assert.deepEqual(await jobContainers(docker), []);
+      assert.deepEqual(await jobVolumes(docker), []);
     });
 
     it("gives the same result CID when the same job runs twice", async () => {
@@ -274,6 +283,7 @@ describe("Docker executor", function () {
       const started = Date.now();
       await failsWith(runSpec(shell("sleep 1000", { timeoutSec: 1 })), "TIMEOUT");
       assert.ok(Date.now() - started < 6_000, `took ${Date.now() - started} ms`);
+      await executor.settled();
       assert.deepEqual(await jobContainers(docker), []);
     });
 
@@ -283,6 +293,7 @@ describe("Docker executor", function () {
       const started = Date.now();
       await failsWith(runSpec(shell("sleep 1000"), { signal: controller.signal }), "ABORTED");
       assert.ok(Date.now() - started < 5_000);
+      await executor.settled();
       assert.deepEqual(await jobContainers(docker), []);
     });
 

@@ -147,6 +147,8 @@ export class DockerExecutor implements Executor {
   private readonly outputViaArchive: boolean;
   /** The holder image's ID once the volume works on this engine, undefined for the bind fallback. */
   private volumeSupport: Promise<string | undefined> | undefined;
+  /** Removals of finished jobs' containers, holders and volumes still under way (see {@link settled}). */
+  private readonly cleanups = new Set<Promise<void>>();
   private readonly logBytes: number;
   private readonly logger: Logger | undefined;
 
@@ -285,11 +287,18 @@ export class DockerExecutor implements Executor {
         extracted = await this.copyOut(holder, this.outputViaArchive ? undefined : mountpoint, request.outputDir, outputLimits);
       }
     } finally {
-      await Promise.all([container && this.remove(container), holder && this.remove(holder)]);
-      if (volume && !(await removeOutputVolume(this.docker, volume))) {
-        // removeOrphans at the next start finds it by its labels.
-        this.logger?.warn({ volume }, "could not remove a job's output volume");
-      }
+      // The job has exited and its output is copied out: removing its container, holder and volume
+      // (about 0.3 s of engine work) happens after run() returns, off the job's path. settled()
+      // waits for it (the agent does at shutdown); a crash leaves them to removeOrphans.
+      const cleanup = (async () => {
+        await Promise.all([container && this.remove(container), holder && this.remove(holder)]);
+        if (volume && !(await removeOutputVolume(this.docker, volume))) {
+          // removeOrphans at the next start finds it by its labels.
+          this.logger?.warn({ volume }, "could not remove a job's output volume");
+        }
+      })().catch((error: unknown) => this.logger?.warn({ err: String(error) }, "could not remove a finished job's containers"));
+      this.cleanups.add(cleanup);
+      void cleanup.finally(() => this.cleanups.delete(cleanup));
     }
 
     const details = { exitCode: outcome.exitCode, stdout: outcome.stdout.text(), stderr: outcome.stderr.text() };
@@ -382,6 +391,11 @@ export class DockerExecutor implements Executor {
       }
     })();
     return this.volumeSupport;
+  }
+
+  /** Resolves once every finished job's container, holder and output volume is removed. */
+  async settled(): Promise<void> {
+    while (this.cleanups.size > 0) await Promise.allSettled([...this.cleanups]);
   }
 
   /** Copies the output volume's content into `dir` through the holder, under the strict rules. */
