@@ -154,6 +154,11 @@ export function createPipeline(o: PipelineOptions) {
   const chainSlot = (jobId: bigint, slot: number) =>
     readContract(o.publicClient, { address: o.market, abi: jobMarketAbi, functionName: "getSlot", args: [jobId, BigInt(slot)] });
   const now = async () => Number((await o.publicClient.getBlock()).timestamp);
+  /** The slot of job `jobId` this provider holds, if any (a provider holds at most one slot of a job). */
+  const ourSlot = async (jobId: bigint, claimed: number): Promise<number | undefined> => {
+    for (let i = 0; i < claimed; i++) if ((await chainSlot(jobId, i)).provider.toLowerCase() === me.toLowerCase()) return i;
+    return undefined;
+  };
 
   const move = (row: JobRow, to: JobState, patch: Parameters<Store["transition"]>[3] = {}) => {
     const ok = o.store.transition(row.jobId, row.state, to, patch);
@@ -217,9 +222,8 @@ export function createPipeline(o: PipelineOptions) {
    */
   async function adoptFromChain(row: JobRow): Promise<boolean | undefined> {
     const job = await chainJob(row.jobId);
-    let slot = -1;
-    for (let i = 0; i < job.claimed; i++) if ((await chainSlot(row.jobId, i)).provider.toLowerCase() === me.toLowerCase()) slot = i;
-    if (slot < 0) return undefined;
+    const slot = await ourSlot(row.jobId, job.claimed);
+    if (slot === undefined) return undefined;
     const s = await chainSlot(row.jobId, slot);
     const status = STATUS[job.status];
     const rebuilt = "rebuilt from the chain";
@@ -301,9 +305,8 @@ export function createPipeline(o: PipelineOptions) {
   async function claim(row: JobRow) {
     const job = await chainJob(row.jobId);
     // Already ours? (a claim sent before a crash)
-    for (let i = 0; i < job.claimed; i++) {
-      if ((await chainSlot(row.jobId, i)).provider.toLowerCase() === me.toLowerCase()) return move(row, "claimed", { slot: i });
-    }
+    const held = await ourSlot(row.jobId, job.claimed);
+    if (held !== undefined) return move(row, "claimed", { slot: held });
     if (STATUS[job.status] !== "Open") return move(row, "abandoned", { reason: `job is ${STATUS[job.status]}` });
     const chainNow = await now();
     if (chainNow >= job.deadline) return move(row, "abandoned", { reason: "deadline passed" });

@@ -112,6 +112,7 @@ export function openStore(path: string) {
     getJob: db.prepare("SELECT * FROM jobs WHERE job_id = ?"),
     byStates: db.prepare("SELECT * FROM jobs WHERE state IN (SELECT value FROM json_each(?)) ORDER BY CAST(job_id AS INTEGER)"),
     all: db.prepare("SELECT * FROM jobs ORDER BY CAST(job_id AS INTEGER)"),
+    postedAfter: db.prepare("SELECT job_id FROM jobs WHERE CAST(posted_block AS INTEGER) > CAST(? AS INTEGER)"),
     dropPostedAfter: db.prepare("DELETE FROM jobs WHERE CAST(posted_block AS INTEGER) > CAST(? AS INTEGER)"),
     // A commit or reveal may have been in a vanished block: step back so the step checks the
     // chain again (and re-sends only what is not there).
@@ -165,7 +166,7 @@ export function openStore(path: string) {
     rewind(number: bigint): bigint[] {
       db.exec("BEGIN");
       try {
-        const dropped = (q.all.all() as unknown as RawRow[]).map(toRow).filter((r) => r.postedBlock >= number).map((r) => r.jobId);
+        const dropped = (q.postedAfter.all((number - 1n).toString()) as { job_id: string }[]).map((r) => BigInt(r.job_id));
         q.blocksFrom.run(number.toString());
         q.dropPostedAfter.run((number - 1n).toString());
         q.uncommit.run();
