@@ -6,6 +6,7 @@ import { type Address, formatEther, zeroAddress } from "viem";
 import {
   advanceFederatedRun,
   getFederatedRun,
+  jobMarketAbi,
   type PieceRef,
   startFederatedRun,
   submitJob,
@@ -18,6 +19,7 @@ import { FIL_UNIT, toUnits } from "../amounts.js";
 import { connect, type GlobalOptions, parseAddress, type SignerContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import { note, out, outJson } from "../io.js";
+import { checkReplication, parseCollateral, parsePrice } from "../terms.js";
 
 /** Job terms shared by the ML commands. */
 export type MlJobOptions = { replicas: number; quorum: number; price: string; collateral?: string | undefined };
@@ -38,15 +40,9 @@ export type MlTrainOptions = MlJobOptions & {
 export type MlSweepOptions = MlJobOptions & { shard: string; validation: string; lr?: string; hidden?: string; epochs?: string; batch?: string; seed?: number };
 export type MlInferOptions = MlJobOptions & { model: string; rows: string; out?: string | undefined };
 
-const MAX_REPLICAS = 16;
-
 function terms(options: MlJobOptions) {
-  if (options.replicas > MAX_REPLICAS) throw new UsageError(`--replicas must be 1..${MAX_REPLICAS} (got ${options.replicas})`);
-  if (options.quorum > options.replicas) throw new UsageError(`--quorum (${options.quorum}) cannot exceed --replicas (${options.replicas})`);
-  const price = toUnits(options.price, FIL_UNIT, "--price");
-  if (price === 0n) throw new UsageError("--price must be more than 0");
-  const collateral = options.collateral === undefined ? undefined : toUnits(options.collateral, FIL_UNIT, "--collateral");
-  return { replicas: options.replicas, quorum: options.quorum, price, collateral };
+  checkReplication(options.replicas, options.quorum);
+  return { replicas: options.replicas, quorum: options.quorum, price: parsePrice(options.price, FIL_UNIT), collateral: parseCollateral(options.collateral) };
 }
 
 /** A shard given as a piece CID v2 (`bafkzcib…`). */
@@ -119,7 +115,6 @@ export async function mlTrainCommand(options: MlTrainOptions, global: GlobalOpti
 }
 
 async function minCollateral(context: SignerContext): Promise<bigint> {
-  const { jobMarketAbi } = await import("../../src/index.js");
   return context.publicClient.readContract({ address: context.market, abi: jobMarketAbi, functionName: "minCollateral" });
 }
 

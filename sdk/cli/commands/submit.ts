@@ -11,10 +11,11 @@ import {
   toJobInputs,
   waitForResult,
 } from "../../src/index.js";
-import { FIL_UNIT, toUnits, type Unit, unitOf } from "../amounts.js";
+import { type Unit, unitOf } from "../amounts.js";
 import { connect, type GlobalOptions, parseAddress, type SignerContext } from "../context.js";
 import { CliError, EXIT, fileProblem, UsageError } from "../errors.js";
 import { note, out, outJson } from "../io.js";
+import { checkReplication, parseCollateral, parsePrice } from "../terms.js";
 import { amount, progressLine } from "../output.js";
 
 export type SubmitOptions = {
@@ -52,26 +53,18 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** The market's limits (JobMarket: n ≤ 16; price and collateral are uint80). */
-const MAX_REPLICAS = 16;
-const MAX_AMOUNT = 2n ** 80n;
-
 /** `shoal job submit <spec>`: posts the job, and with --wait follows it to its result CID. */
 export async function submitCommand(file: string, options: SubmitOptions, global: GlobalOptions): Promise<void> {
   if (options.timeout !== undefined && !options.wait) throw new UsageError("--timeout only applies with --wait");
-  if (options.replicas > MAX_REPLICAS) throw new UsageError(`--replicas must be 1..${MAX_REPLICAS} (got ${options.replicas})`);
-  if (options.quorum > options.replicas) throw new UsageError(`--quorum (${options.quorum}) cannot exceed --replicas (${options.replicas})`);
+  checkReplication(options.replicas, options.quorum);
   const token = options.token ? parseAddress(options.token, "--token") : zeroAddress;
   const spec = await readSpec(file);
   const context = await connect(global, true);
   const { publicClient, walletClient, account, market } = context;
 
   const unit = await unitOf(context, token);
-  const price = toUnits(options.price, unit, "--price");
-  if (price === 0n) throw new UsageError("--price must be more than 0");
-  if (price >= MAX_AMOUNT) throw new UsageError(`--price must be below 2^80 units of ${unit.symbol}`);
-  const collateral = options.collateral === undefined ? undefined : toUnits(options.collateral, FIL_UNIT, "--collateral");
-  if (collateral !== undefined && collateral >= MAX_AMOUNT) throw new UsageError("--collateral must be below 2^80 attoFIL");
+  const price = parsePrice(options.price, unit);
+  const collateral = parseCollateral(options.collateral);
   if (token !== zeroAddress) await fundTokenEscrow(context, unit, BigInt(options.replicas) * price);
 
   const { inputs, locality } = toJobInputs(spec);

@@ -70,12 +70,11 @@ export async function runSweep<chain extends Chain | undefined, account extends 
   const steps: Record<string, PipelineStep> = {};
   points.forEach((params, i) => {
     steps[`train-${i}`] = { ...parameters.job, spec: trainSpec({ module: parameters.modules.train, shard: parameters.shard, params, resources: parameters.resources }) };
+    // The evaluate spec with its model input taken from this point's train step (bound to its job ID when posted).
+    const evaluate = evaluateSpec({ module: parameters.modules.evaluate, shard: parameters.validation, model: { job: "1" }, resources: parameters.resources });
     steps[`evaluate-${i}`] = {
       ...parameters.job,
-      spec: {
-        ...evaluateSpec({ module: parameters.modules.evaluate, shard: parameters.validation, model: { job: "1" }, resources: parameters.resources }),
-        inputs: [{ step: `train-${i}`, mount: "/inputs/model" }, { piece: parameters.validation.piece, ...(parameters.validation.size ? { size: parameters.validation.size } : {}), mount: "/inputs/shard" }],
-      },
+      spec: { ...evaluate, inputs: (evaluate.inputs ?? []).map((input) => (input.job === undefined ? input : { step: `train-${i}`, mount: input.mount })) },
     };
   });
   const { jobs } = await submitPipeline(client, { steps, onProgress: parameters.onProgress, market: parameters.market, account: parameters.account });
