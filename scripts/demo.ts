@@ -12,8 +12,7 @@
  * and verified), the gas of each step and who was paid what. Every child process is stopped on
  * exit, including Ctrl-C.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,27 +28,15 @@ import { jobMarketAbi } from "../sdk/src/abi/jobMarket.js";
 import { pieceCid, submitJob, waitForResult, watchJob, type JobEvent, type SpecInput } from "../sdk/src/index.js";
 import { fetchResult } from "../sdk/src/node.js";
 import { deployShoal } from "./lib/deploy.js";
+import { demoProcesses } from "./lib/demoProcesses.js";
 import { installFevm } from "../test/helpers/fevm.js";
 import { buildWordcountImage } from "../test/helpers/docker.js";
 import { KEYS } from "../test/helpers/localChain.js";
 import { freePort, serveRpc } from "../test/helpers/net.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const AGENT_BIN = join(root, "agent/bin/shoal-agent.mjs");
-const children: ChildProcess[] = [];
-let rpcServer: { url: string; close: () => Promise<void> } | undefined;
+const demo = demoProcesses();
 let workDir: string | undefined;
-
-async function cleanup() {
-  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
-  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : undefined)));
-  await rpcServer?.close();
-  if (workDir) await rm(workDir, { recursive: true, force: true });
-}
-process.once("SIGINT", () => {
-  console.log("\ninterrupted: stopping the agents");
-  void cleanup().then(() => process.exit(130));
-});
 
 const t0 = Date.now();
 const say = (line: string) => console.log(line);
@@ -57,7 +44,8 @@ try {
   // 1. The chain, with the FEVM actor emulator, served over HTTP for the agent processes.
   const connection = await network.create();
   const { viem } = connection;
-  rpcServer = await serveRpc(connection.provider);
+  const rpcServer = await serveRpc(connection.provider);
+  demo.owned.rpcServer = rpcServer;
   const rpcUrl = rpcServer.url;
   const publicClient = createPublicClient({ chain: hardhat, transport: http(rpcUrl), pollingInterval: 100 });
   const fevm = await installFevm(viem);
@@ -75,6 +63,7 @@ try {
   const piece = pieceCid(payload);
   say(`Dataset examples/data/harbor-log.txt (${payload.length} bytes): piece ${piece.v2}`);
   workDir = await mkdtemp(join(tmpdir(), "shoal-demo-"));
+  demo.owned.workDir = workDir;
   const wasm = await readFile(join(root, "examples/wasm/wordfreq.wasm"));
   const moduleCid = CID.create(1, raw.code, await sha256.digest(wasm)).toString();
   let image: { ref: string } | undefined;
@@ -119,20 +108,10 @@ try {
       logLevel: "warn",
     };
     await writeFile(join(home, "shoal-agent.json"), JSON.stringify(config, null, 2));
-    const env = { ...process.env, SHOAL_AGENT_PRIVATE_KEY: KEYS[p.i] };
-    const args = ["register", "-c", join(home, "shoal-agent.json"), "--stake", "10", ...(n === 2 ? ["--miner", String(1000 + n)] : [])];
-    const reg = spawn(process.execPath, [AGENT_BIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let regErr = "";
-    reg.stderr.on("data", (d) => (regErr += d));
-    const code = await new Promise((r) => reg.once("exit", r));
-    if (code !== 0) throw new Error(`provider ${n + 1} registration failed: ${regErr.trim()}`);
-    const child = spawn(process.execPath, [AGENT_BIN, "run", "-c", join(home, "shoal-agent.json")], { env, stdio: ["ignore", "pipe", "pipe"] });
-    children.push(child);
-    let out = "";
-    child.stdout!.on("data", (d) => (out += d));
-    child.stderr!.on("data", (d) => (out += d));
-    for (let t = 0; t < 300 && !out.includes("running"); t++) await new Promise((r) => setTimeout(r, 50));
-    if (!out.includes("running")) throw new Error(`agent ${n + 1} did not start: ${out.trim()}`);
+    await demo.startAgent({
+      label: `provider ${n + 1}`, config: join(home, "shoal-agent.json"), privateKey: KEYS[p.i]!,
+      registerArgs: ["--stake", "10", ...(n === 2 ? ["--miner", String(1000 + n)] : [])],
+    });
     const proof = n < 2 ? `PDP data set ${n + 1}` : `f05 deal 77 of miner f0${1000 + n}`;
     say(`${`provider ${n + 1}`.padEnd(11)} ${p.address}  stores the piece (${proof}); agent running`);
   }
@@ -230,5 +209,5 @@ try {
   console.error(`demo failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
   process.exitCode = 1;
 } finally {
-  await cleanup();
+  await demo.cleanup();
 }
