@@ -266,8 +266,18 @@ async function startLocked(config: AgentConfig, deps: AgentDeps, started: Starte
   if (config.data.ipfsHttp) sources.push(ipfsHttp({ baseUrl: config.data.ipfsHttp }));
   const resolver = createInputResolver({
     sources, workDir, logger,
-    onResolved: ({ kind, source, bytes }) => metrics.inputBytes.inc({ kind, source }, Number(bytes)),
+    verify: config.data.verify,
+    onResolved: ({ kind, source, bytes, copied }) => {
+      metrics.inputBytes.inc({ kind, source }, Number(bytes));
+      metrics.inputBytesCopied.inc({ kind, source }, Number(copied));
+    },
+    onVerified: ({ result, bytes }) => {
+      metrics.pieceVerifications.inc({ result });
+      if (result === "ok") metrics.pieceVerifiedBytes.inc(Number(bytes));
+      metrics.piecesFailed.set(resolver.failed().length);
+    },
   });
+  metrics.piecesFailed.set(0);
   const results = createResultStore({ dir: resolve(config.results.dir), retentionSeconds: config.results.retentionSeconds, logger });
 
   await recover({ store, logger, workDir, executors });
@@ -346,6 +356,7 @@ async function startLocked(config: AgentConfig, deps: AgentDeps, started: Starte
       await Promise.allSettled([syncing, scheduling]);
       // Containers and volumes of finished jobs are removed before the agent says it stopped.
       await Promise.allSettled([...executors.values()].map((executor) => executor.settled?.()));
+      await resolver.close();
       await gateway.close();
       store.close();
       await rm(join(workDir, "jobs"), { recursive: true, force: true });

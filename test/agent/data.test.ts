@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -112,7 +112,9 @@ describe("agent data: input resolution", () => {
 
       const mounted = await inputs.resolve(pieceInput(piece.v2));
       assert.equal(mounted.mount, "/inputs/data");
-      assert.ok(mounted.hostPath.startsWith(workDir));
+      // Mounted where it lies: the stored file itself, nothing copied.
+      assert.equal(mounted.hostPath, await realpath(join(dir, piece.v1)));
+      assert.equal(mounted.copied, 0n);
       assert.deepEqual(await readFile(mounted.hostPath), piece.payload);
       await assertNoLeftovers(workDir);
     });
@@ -222,10 +224,11 @@ describe("agent data: input resolution", () => {
       assert.equal(await inputs.has({ root: other.root, paddedSize: other.paddedSize }), true);
     });
 
-    it("verifies once, shares one verification between concurrent jobs and serves later jobs from the cache", async () => {
+    it("converts a layout jobs cannot read in place once, shares it between concurrent jobs and serves later jobs from the cache", async () => {
       const piece = makePiece(4000);
       const dir = await fresh("pieces");
-      await writeFile(join(dir, piece.v1), piece.payload);
+      // Stored with its zero tail up to the piece's capacity: a v2 spec must see exactly the payload.
+      await writeFile(join(dir, piece.v1), Buffer.concat([piece.payload, Buffer.alloc(Number(piece.padding))]));
       const inner = pieceDirectory({ dir });
       let opens = 0;
       const counting: PieceSource = { ...inner, open: (p, o) => (opens++, inner.open(p, o)) };
@@ -235,6 +238,8 @@ describe("agent data: input resolution", () => {
       const results = await Promise.all(Array.from({ length: 5 }, () => inputs.resolve(pieceInput(piece.v2))));
       assert.equal(opens, 1);
       assert.equal(new Set(results.map((r) => r.hostPath)).size, 1);
+      assert.ok(results[0].hostPath.startsWith(workDir));
+      assert.deepEqual(await readFile(results[0].hostPath), piece.payload);
 
       await rm(join(dir, piece.v1)); // the source loses it; the verified copy remains
       const again = createInputResolver({ sources: [counting], workDir }); // a restarted agent

@@ -71,6 +71,12 @@ export const configSchema = z.strictObject({
       pieceDir: z.string().optional(),
       pieceHttp: z.url().optional(),
       ipfsHttp: z.url().optional(),
+      /**
+       * `background`: a stored piece whose locality this provider proved on chain for the job
+       * runs at once and is verified meanwhile (the result waits for the verdict); other pieces
+       * are verified first. `before-use`: every piece is verified before any job reads it.
+       */
+      verify: z.enum(["background", "before-use"]).default("background"),
     })
     .prefault({}),
   /** Where this provider proves it stores each piece, for locality jobs. */
@@ -120,6 +126,7 @@ export const ENV_KEYS: Record<string, string[]> = {
   SHOAL_AGENT_MIN_PRICE: ["policy", "minPrice"],
   SHOAL_AGENT_PIECE_DIR: ["data", "pieceDir"],
   SHOAL_AGENT_PIECE_HTTP: ["data", "pieceHttp"],
+  SHOAL_AGENT_PIECE_VERIFY: ["data", "verify"],
   SHOAL_AGENT_GATEWAY_PORT: ["gateway", "port"],
   SHOAL_AGENT_GATEWAY_HOST: ["gateway", "host"],
   SHOAL_AGENT_GATEWAY_URL: ["gateway", "publicUrl"],
@@ -245,7 +252,10 @@ export function defaultConfigText(): string {
   "data": {
     // Where the data lives: a directory of unsealed pieces named by piece CID, and/or the
     // provider's piece endpoint (Curio/Boost: GET /piece/<pieceCid>), and/or a trustless gateway for CID inputs.
-    "pieceDir": "./pieces"
+    "pieceDir": "./pieces",
+    // When stored pieces are verified: "background" (proven pieces run at once, results wait for
+    // the verdict) or "before-use" (every piece is hashed before a job reads it).
+    "verify": "background"
     // , "pieceHttp": "http://127.0.0.1:12310"
     // , "ipfsHttp": "http://127.0.0.1:8080"
   },

@@ -2,7 +2,7 @@
  * Why an input could not be made available to a job. The pipeline fails the job with `code` and
  * `reason`; the agent keeps serving other jobs.
  */
-export type InputErrorCode = "INPUT_UNAVAILABLE" | "INPUT_CORRUPT" | "INPUT_TOO_LARGE";
+export type InputErrorCode = "INPUT_UNAVAILABLE" | "INPUT_CORRUPT" | "INPUT_TOO_LARGE" | "INPUT_CHANGED";
 
 /** Base class of the input errors: the input's CID, a one-line reason and a hint for the operator. */
 export class InputError extends Error {
@@ -56,8 +56,23 @@ export class InputTooLargeError extends InputError {
   }
 }
 
+/**
+ * A stored piece mounted in place changed (rewritten, grown, truncated or replaced) while it was
+ * verified or while a job read it: what the job read is not known to be the piece.
+ */
+export class InputChangedError extends InputError {
+  constructor(parameters: { cid: string; reason: string; hint?: string; cause?: unknown }) {
+    super("INPUT_CHANGED", {
+      hint: "Do not rewrite or replace stored pieces while the agent serves them; the next job verifies the new file.",
+      ...parameters,
+    });
+    this.name = "InputChangedError";
+  }
+}
+
 function describe(code: InputErrorCode): string {
   if (code === "INPUT_UNAVAILABLE") return "is unavailable";
   if (code === "INPUT_CORRUPT") return "is corrupt";
+  if (code === "INPUT_CHANGED") return "changed while in use";
   return "is too large";
 }

@@ -1,4 +1,5 @@
 export {
+  InputChangedError,
   InputCorruptError,
   InputError,
   type InputErrorCode,
@@ -11,6 +12,8 @@ export {
   DEFAULT_MAX_CID_BYTES,
   type InputResolver,
   type InputResolverOptions,
+  type PieceVerifyPolicy,
+  type ResolvedInput,
   type ResolveOptions,
 } from "./resolver.js";
 export { ipfsHttp, type IpfsHttpOptions } from "./sources/ipfsHttp.js";
@@ -22,5 +25,8 @@ export type {
   PieceBytes,
   PieceLayout,
   PieceSource,
+  LocateResult,
   SourceBytes,
+  StoredFile,
 } from "./sources/types.js";
+export { type FileStamp, openVerdictStore, type Verdict, type VerdictStore } from "./verdicts.js";

@@ -1,6 +1,7 @@
+import { Proof, ZeroComm } from "@web3-storage/data-segment";
 import { CID } from "multiformats/cid";
 import * as Digest from "multiformats/hashes/digest";
-import { type Hex, hexToBytes } from "viem";
+import { bytesToHex, type Hex, hexToBytes } from "viem";
 
 import { FIL_COMMITMENT_UNSEALED, FR32_SHA256_TRUNC254_PADBINTREE, parsePieceCid, type PieceRef, SHA2_256_TRUNC254_PADDED, toPieceRef } from "@shoal/sdk";
 import { InputUnavailableError } from "./errors.js";
@@ -79,4 +80,19 @@ export function pieceCidV2(root: Hex, height: number, padding: bigint): string {
   }
   const digest = new Uint8Array([...prefix, height, ...hexToBytes(root)]);
   return CID.create(1, RAW, Digest.create(FR32_SHA256_TRUNC254_PADBINTREE, digest)).toString();
+}
+
+/**
+ * The root of the smallest piece holding a payload, carried up to a larger `paddedSize`: a
+ * payload may sit in a bigger piece than it needs (the rest zeros), and a store may keep only the
+ * payload. Each level pairs the root with the root of an all-zero subtree of the same height.
+ */
+export function extendRoot(node: Uint8Array, height: number, paddedSize: bigint): { root: Hex; size: bigint } {
+  let root = node;
+  let level = height;
+  while (32n << BigInt(level) < paddedSize) {
+    root = Proof.computeNode(root, ZeroComm.fromLevel(level));
+    level++;
+  }
+  return { root: bytesToHex(root), size: 32n << BigInt(level) };
 }

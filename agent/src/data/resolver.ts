@@ -7,10 +7,12 @@ import type { Logger } from "pino";
 import type { PieceRef, SpecInputEntry } from "@shoal/sdk";
 import type { MountedInput } from "../executors/types.js";
 import { singleFlight, sweepTemp, tempName } from "./cache.js";
-import { InputCorruptError, InputError, InputTooLargeError, InputUnavailableError } from "./errors.js";
-import { type PieceQuery, pieceQueryOfInput, pieceQueryOfRef } from "./piece.js";
-import type { CidSource, InputSource, PieceSource, SourceBytes } from "./sources/types.js";
+import { InputCorruptError, InputError, type InputErrorCode, InputTooLargeError, InputUnavailableError } from "./errors.js";
+import { capacityOf, type PieceQuery, pieceQueryOfInput, pieceQueryOfRef } from "./piece.js";
+import type { CidSource, InputSource, LocateResult, PieceSource, SourceBytes, StoredFile } from "./sources/types.js";
 import { unpackCar } from "./unpackCar.js";
+import { openVerdictStore, type VerdictStore } from "./verdicts.js";
+import { assertUnchanged, verifyInPlace } from "./verifyInPlace.js";
 import { verifyPiece } from "./verifyPiece.js";
 
 export type InputResolverOptions = {
@@ -20,15 +22,47 @@ export type InputResolverOptions = {
   workDir: string;
   logger?: Logger | undefined;
   /** Told the bytes of each input made available, by kind and source (`piece-directory` reads the provider's own store; the others moved over the network). */
-  onResolved?: ((event: { kind: "piece" | "cid"; source: string; bytes: bigint }) => void) | undefined;
+  onResolved?: ((event: { kind: "piece" | "cid"; source: string; bytes: bigint; copied: bigint }) => void) | undefined;
   /** Largest `cid` input accepted, as CAR bytes and as unpacked bytes (default 1 GiB). */
   maxCidBytes?: bigint | number | undefined;
+  /**
+   * When a piece stored here may be read by a job before its CommP is recomputed (see README,
+   * security model):
+   * - `background` (default): a piece mounted from the provider's own store whose locality this
+   *   provider proved on chain for the job (`proven`) runs at once while it is verified in the
+   *   background, and the job's result waits for the verdict; every other piece is verified first;
+   * - `before-use`: every piece is verified before any job sees it.
+   * Either way a verdict is kept per version of the file, so an unchanged file is hashed once.
+   */
+  verify?: PieceVerifyPolicy | undefined;
+  /** Told each verification of a stored piece: its outcome, the bytes hashed and how long it took. */
+  onVerified?: ((event: { piece: string; path: string; result: "ok" | InputErrorCode; bytes: bigint; ms: number }) => void) | undefined;
+};
+
+export type PieceVerifyPolicy = "background" | "before-use";
+
+/**
+ * An input made available to a job. A piece held by a local store is mounted where it lies
+ * (`copied` 0); `verified` settles when its bytes are known to be the piece (at once for inputs
+ * verified before use, or cached); `checkUnchanged` throws InputChangedError when the stored file
+ * changed since it was resolved. The pipeline awaits both before a result may leave the agent.
+ */
+export type ResolvedInput = MountedInput & {
+  verified: Promise<void>;
+  checkUnchanged(): Promise<void>;
+  /** Bytes written to the agent's cache to make the input available (0 for a piece mounted in place). */
+  copied: bigint;
 };
 
 export type ResolveOptions = {
   signal?: AbortSignal | undefined;
   /** More places to fetch a `cid` input from, tried after the configured ones (a pipeline input's winning gateways). */
   cidSources?: readonly CidSource[] | undefined;
+  /**
+   * Whether this provider's locality proof for the piece was accepted on chain for the job (its
+   * claim carried it): under the `background` policy such a piece may run before it is verified.
+   */
+  proven?: boolean | undefined;
 };
 
 export type InputResolver = {
@@ -38,9 +72,13 @@ export type InputResolver = {
    * the pipeline to its settled result CID first. Throws InputUnavailableError,
    * InputCorruptError or InputTooLargeError; an aborted `signal` rejects with its reason.
    */
-  resolve(input: SpecInputEntry, options?: ResolveOptions): Promise<MountedInput>;
-  /** Whether a piece is available here (verified already, or held by a source), without reading it. */
+  resolve(input: SpecInputEntry, options?: ResolveOptions): Promise<ResolvedInput>;
+  /** Whether a piece is available here (verified already, or held by a source and not failed), without reading it. */
   has(piece: PieceRef, options?: ResolveOptions): Promise<boolean>;
+  /** Stored pieces whose last verification failed: never mounted again until their file changes. */
+  failed(): Array<{ path: string; pieceKey: string; reason: string; at: Date }>;
+  /** Stops background verifications and closes the verdict store. */
+  close(): Promise<void>;
 };
 
 export const DEFAULT_MAX_CID_BYTES = 1n << 30n;
@@ -59,29 +97,139 @@ export const DEFAULT_MAX_CID_BYTES = 1n << 30n;
  * });
  * const mounted = await Promise.all(spec.inputs.map((input) => inputs.resolve(input, { signal })));
  */
-export function createInputResolver({ sources, workDir, logger, maxCidBytes, onResolved }: InputResolverOptions): InputResolver {
+export function createInputResolver({
+  sources,
+  workDir,
+  logger,
+  maxCidBytes,
+  onResolved,
+  verify = "background",
+  onVerified,
+}: InputResolverOptions): InputResolver {
   const root = resolve(workDir);
   const dirs = { pieces: join(root, "pieces"), cids: join(root, "cids"), tmp: join(root, "tmp") };
   const pieceSources = sources.filter((s): s is PieceSource => s.kind === "piece");
   const cidSources = sources.filter((s): s is CidSource => s.kind === "cid");
   const maxCid = BigInt(maxCidBytes ?? DEFAULT_MAX_CID_BYTES);
   const flight = singleFlight<string>();
+  const verifyFlight = singleFlight<void>();
+  const background = new AbortController();
+  const pending = new Set<Promise<unknown>>();
+  let verdicts: VerdictStore | undefined;
 
   let ready: Promise<void> | undefined;
   const init = () =>
     (ready ??= (async () => {
       await Promise.all(Object.values(dirs).map((dir) => mkdir(dir, { recursive: true })));
       await sweepTemp(dirs.tmp);
+      verdicts = openVerdictStore(join(root, "verdicts.db"));
     })());
 
-  async function resolvePiece(input: SpecInputEntry & { piece: string }, signal: AbortSignal | undefined): Promise<string> {
+  /**
+   * Verifies a stored file as `piece` where it lies, once per version of the file: concurrent
+   * jobs share one hashing, and the verdict is kept. Runs under the resolver's own signal, not a
+   * job's: a verdict outlives the job that asked for it.
+   */
+  function verifyStored(file: StoredFile, piece: PieceQuery): Promise<void> {
+    const key = pieceKey(piece);
+    const work = verifyFlight(`${file.stamp.path}:${file.stamp.ino}:${file.stamp.mtimeNs}:${key}`, background.signal, async (signal) => {
+      const known = verdicts?.get(file.stamp, key);
+      if (known?.ok) return;
+      if (known?.ok === false) throw corruptBefore(piece, file, known.reason, known.at);
+      const started = performance.now();
+      try {
+        const bytes = await verifyInPlace(file, piece, signal);
+        verdicts?.set(file.stamp, key, { ok: true });
+        logger?.info({ cid: piece.cid, path: file.path, size: String(bytes), ms: elapsed(started) }, "stored piece verified");
+        onVerified?.({ piece: piece.cid, path: file.path, result: "ok", bytes, ms: elapsed(started) });
+      } catch (error) {
+        if (signal.aborted) throw signal.reason;
+        const failure = asInputError(error, piece.cid, "piece-directory");
+        // Only a mismatch is a verdict on this version of the file; a change or a read error is not.
+        if (failure instanceof InputCorruptError) verdicts?.set(file.stamp, key, { ok: false, reason: failure.reason });
+        logger?.error(
+          { cid: piece.cid, path: file.path, code: failure.code, reason: failure.reason },
+          failure instanceof InputCorruptError ? "stored piece failed verification: it will not be mounted again until the file changes" : "stored piece could not be verified",
+        );
+        onVerified?.({ piece: piece.cid, path: file.path, result: failure.code, bytes: 0n, ms: elapsed(started) });
+        throw failure;
+      }
+    });
+    const tracked = work.catch(() => {});
+    pending.add(tracked);
+    void tracked.finally(() => pending.delete(tracked));
+    return work;
+  }
+
+  /** A stored payload file the job can read as it lies, verified now or in the background. */
+  async function mountInPlace(input: SpecInputEntry, piece: PieceQuery, file: StoredFile, proven: boolean): Promise<ResolvedInput> {
+    const known = verdicts?.get(file.stamp, pieceKey(piece));
+    if (known?.ok === false) throw corruptBefore(piece, file, known.reason, known.at);
+    const checkUnchanged = () => assertUnchanged(file, piece, "while the job used it");
+    let verified: Promise<void>;
+    if (known?.ok) verified = Promise.resolve();
+    else if (verify === "background" && proven) {
+      verified = verifyStored(file, piece);
+      verified.catch(() => {}); // awaited by the pipeline; a job that ended first must not leave it unhandled
+      logger?.info({ cid: piece.cid, path: file.path }, "stored piece mounted before verification (locality proven on chain); verifying in the background");
+    } else {
+      await verifyStored(file, piece);
+      verified = Promise.resolve();
+    }
+    onResolved?.({ kind: "piece", source: "piece-directory", bytes: file.stamp.size, copied: 0n });
+    return { mount: input.mount, hostPath: file.path, verified, checkUnchanged, copied: 0n };
+  }
+
+  async function resolvePiece(
+    input: SpecInputEntry & { piece: string },
+    signal: AbortSignal | undefined,
+    proven: boolean,
+  ): Promise<ResolvedInput> {
     const piece = pieceQueryOfInput(input);
+    const failures: InputError[] = [];
+    const skip = new Set<PieceSource>(); // sources settled here: mounted, refused or failed
+    const toConvert = new Map<PieceSource, StoredFile>();
+    for (const source of pieceSources) {
+      if (source.locate === undefined) continue;
+      let found: LocateResult;
+      try {
+        found = await source.locate(piece);
+      } catch (error) {
+        failures.push(asInputError(error, piece.cid, source.name));
+        continue;
+      }
+      if (found === undefined) continue;
+      skip.add(source);
+      if ("refused" in found) {
+        failures.push(new InputUnavailableError({ cid: piece.cid, reason: `${source.name}: ${found.refused}` }));
+        continue;
+      }
+      const known = verdicts?.get(found.file.stamp, pieceKey(piece));
+      if (known?.ok === false) {
+        failures.push(corruptBefore(piece, found.file, known.reason, known.at));
+        continue;
+      }
+      if (!mountsInPlace(found.file, piece)) {
+        // A layout jobs cannot read as it lies (Fr32-expanded, or a payload longer or shorter
+        // than the v2 CID declares): converted once into the cache below, verified as it streams.
+        skip.delete(source);
+        toConvert.set(source, found.file);
+        continue;
+      }
+      try {
+        return await mountInPlace(input, piece, found.file, proven);
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        failures.push(asInputError(error, piece.cid, source.name));
+      }
+    }
     const path = join(dirs.pieces, cacheName(piece));
-    if (await exists(path)) return path;
-    return flight(`piece:${path}`, signal, async (signal) => {
+    const cached = (): ResolvedInput => ({ mount: input.mount, hostPath: path, verified: Promise.resolve(), checkUnchanged: async () => {}, copied: 0n });
+    if (await exists(path)) return cached();
+    const copied = await flight(`piece:${path}`, signal, async (signal) => {
       if (await exists(path)) return path;
-      const failures: InputError[] = [];
       for (const source of pieceSources) {
+        if (skip.has(source)) continue;
         const started = performance.now();
         const tmp = join(dirs.tmp, tempName("piece"));
         try {
@@ -91,18 +239,21 @@ export function createInputResolver({ sources, workDir, logger, maxCidBytes, onR
           await chmod(tmp, 0o444);
           await rename(tmp, path);
           logger?.info({ cid: piece.cid, source: source.name, size: String(size), exact, ms: elapsed(started) }, "piece verified");
-          onResolved?.({ kind: "piece", source: source.name, bytes: BigInt(size) });
+          onResolved?.({ kind: "piece", source: source.name, bytes: BigInt(size), copied: BigInt(size) });
           return path;
         } catch (error) {
           await rm(tmp, { force: true });
           if (signal.aborted) throw signal.reason;
           const failure = asInputError(error, piece.cid, source.name);
           logger?.warn({ cid: piece.cid, source: source.name, code: failure.code, reason: failure.reason }, "piece source failed");
+          const file = toConvert.get(source);
+          if (file !== undefined && failure instanceof InputCorruptError) verdicts?.set(file.stamp, pieceKey(piece), { ok: false, reason: failure.reason });
           failures.push(failure);
         }
       }
       throw summarize(failures, piece.cid, pieceSources);
     });
+    return { ...cached(), hostPath: copied };
   }
 
   async function resolveCid(
@@ -141,7 +292,7 @@ export function createInputResolver({ sources, workDir, logger, maxCidBytes, onR
             if (!["ENOTEMPTY", "EEXIST"].includes(error.code ?? "")) throw error;
           });
           logger?.info({ cid: input.cid, source: source.name, type, size: String(size), ms: elapsed(started) }, "cid verified");
-          onResolved?.({ kind: "cid", source: source.name.startsWith("gateway of ") ? "gateway" : source.name, bytes: BigInt(size) });
+          onResolved?.({ kind: "cid", source: source.name.startsWith("gateway of ") ? "gateway" : source.name, bytes: BigInt(size), copied: BigInt(size) });
           return path;
         } catch (error) {
           if (signal.aborted) throw signal.reason;
@@ -157,16 +308,14 @@ export function createInputResolver({ sources, workDir, logger, maxCidBytes, onR
   }
 
   return {
-    async resolve(input, { signal, cidSources: extra = [] } = {}) {
+    async resolve(input, { signal, cidSources: extra = [], proven = false } = {}) {
       signal?.throwIfAborted();
       if (input.piece === undefined && input.cid === undefined)
         throw new InputUnavailableError({ cid: `job ${input.job}`, reason: "a job input must be resolved to its result CID first" });
       await init();
-      const hostPath =
-        input.piece !== undefined
-          ? await resolvePiece({ ...input, piece: input.piece }, signal)
-          : await resolveCid({ ...input, cid: input.cid as string }, signal, extra);
-      return { mount: input.mount, hostPath };
+      if (input.piece !== undefined) return resolvePiece({ ...input, piece: input.piece }, signal, proven);
+      const hostPath = await resolveCid({ ...input, cid: input.cid as string }, signal, extra);
+      return { mount: input.mount, hostPath, verified: Promise.resolve(), checkUnchanged: async () => {}, copied: 0n };
     },
 
     async has(ref, { signal } = {}) {
@@ -175,10 +324,53 @@ export function createInputResolver({ sources, workDir, logger, maxCidBytes, onR
       const prefix = `${piece.root.slice(2)}-${piece.paddedSize}-`;
       const cached = await readdir(dirs.pieces).catch(() => [] as string[]);
       if (cached.some((name) => name.startsWith(prefix))) return true;
-      for (const source of pieceSources) if (await source.has(piece, { signal })) return true;
+      for (const source of pieceSources) {
+        if (source.locate !== undefined) {
+          const found = await source.locate(piece).catch(() => undefined);
+          // A file that failed verification is not held: the agent never claims a job over it.
+          if (found !== undefined && "file" in found && verdicts?.get(found.file.stamp, pieceKey(piece))?.ok !== false) return true;
+          continue;
+        }
+        if (await source.has(piece, { signal })) return true;
+      }
       return false;
     },
+
+    failed() {
+      return verdicts?.failed() ?? [];
+    },
+
+    async close() {
+      background.abort(new Error("the input resolver is closing"));
+      await Promise.all(pending);
+      verdicts?.close();
+      verdicts = undefined;
+    },
   };
+}
+
+/**
+ * Whether jobs can read a stored file as it lies: a payload layout (not Fr32-expanded) whose
+ * bytes are exactly what jobs must see. With the padding known (a v2 CID or file name) that is
+ * exactly the payload, so the file must be exactly the payload's length; with the padding unknown
+ * (v1) jobs see the stored bytes, whatever trailing zeros they hold.
+ */
+function mountsInPlace(file: StoredFile, piece: PieceQuery): boolean {
+  if (file.layout !== "payload") return false;
+  const padding = piece.padding ?? file.padding;
+  return padding === undefined || file.stamp.size === capacityOf(piece.paddedSize) - padding;
+}
+
+/** The key a verdict is kept under: what the file was verified as. */
+function pieceKey(piece: PieceQuery): string {
+  return `${piece.root}-${piece.paddedSize}`;
+}
+
+function corruptBefore(piece: PieceQuery, file: StoredFile, reason: string, at: Date): InputCorruptError {
+  return new InputCorruptError({
+    cid: piece.cid,
+    reason: `${file.path} failed verification at ${at.toISOString()} (${reason}); it is not mounted again until the file changes`,
+  });
 }
 
 /** The cache file of a piece: the padding is part of the name because it decides the bytes jobs see. */

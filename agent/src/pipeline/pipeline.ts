@@ -31,7 +31,7 @@ import type { MarketEvent } from "../chain/sync.js";
 import type { Logger, Metrics } from "../context.js";
 import { ExecutionError, type Executor, type MountedInput } from "../executors/types.js";
 import { decide, type PolicyConfig } from "../policy/policy.js";
-import type { CidSource } from "../data/index.js";
+import { type CidSource, InputError } from "../data/index.js";
 import { checkDependencies, dependencyResult } from "./dependencies.js";
 import { type JobRow, type JobState, type Store, TERMINAL_STATES } from "../store/store.js";
 
@@ -40,8 +40,18 @@ type SpecInputEntry = Spec["inputs"][number];
 /** Where the provider proves it stores a piece: PDP (kind 0) or an f05 deal (kind 1). */
 export type LocalityProofConfig = { root: Hex; paddedSize: bigint; kind: 0 | 1; data: Hex };
 
+/**
+ * An input as the resolver makes it available. A piece mounted before its verification finished
+ * carries the pending verdict (`verified`), and a stored file can say whether it changed since;
+ * no result leaves the agent before both pass.
+ */
+export type ResolvedInputLike = MountedInput & { verified?: Promise<void>; checkUnchanged?(): Promise<void> };
+
 export type InputResolverLike = {
-  resolve(input: SpecInputEntry, options?: { signal?: AbortSignal; cidSources?: readonly CidSource[] }): Promise<MountedInput>;
+  resolve(
+    input: SpecInputEntry,
+    options?: { signal?: AbortSignal; cidSources?: readonly CidSource[]; proven?: boolean },
+  ): Promise<ResolvedInputLike>;
   has(input: SpecInputEntry): Promise<boolean>;
 };
 export type ResultStoreLike = { put(outputDir: string, maxBytes?: number): Promise<{ cid: { toString(): string } }> };
@@ -295,9 +305,13 @@ export function createPipeline(o: PipelineOptions) {
     return move(row, "evaluated");
   }
 
-  /** Makes one input available; a job input becomes its settled result, fetched from the gateways of those who revealed it. */
-  async function resolveInput(input: SpecInputEntry): Promise<MountedInput> {
-    if (input.job === undefined) return o.inputs.resolve(input, { signal: o.signal });
+  /**
+   * Makes one input available; a job input becomes its settled result, fetched from the gateways
+   * of those who revealed it. A piece input of a locality job counts as proven: the claim that
+   * holds our slot carried our locality proof for it, and the chain accepted it.
+   */
+  async function resolveInput(row: JobRow, input: SpecInputEntry): Promise<ResolvedInputLike> {
+    if (input.job === undefined) return o.inputs.resolve(input, { signal: o.signal, proven: request(row).locality });
     const { cid, sources } = await dependencyResult(o.publicClient, o.market, o.registry, BigInt(input.job));
     return o.inputs.resolve({ cid, mount: input.mount, locality: false }, { signal: o.signal, cidSources: sources });
   }
@@ -352,9 +366,9 @@ export function createPipeline(o: PipelineOptions) {
 
   async function prepareInputs(row: JobRow) {
     const s = spec(row);
-    const list: MountedInput[] = [];
+    const list: ResolvedInputLike[] = [];
     try {
-      for (const input of s.inputs) list.push(await resolveInput(input));
+      for (const input of s.inputs) list.push(await resolveInput(row, input));
     } catch (error) {
       o.metrics.jobsFailed.inc({ code: "INPUT" });
       return move(row, "failed", { reason: `input: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` });
@@ -366,20 +380,46 @@ export function createPipeline(o: PipelineOptions) {
   async function execute(row: JobRow) {
     const s = spec(row);
     const executor = o.executors.get(s.engine.type)!;
-    const inputs = mounted.get(row.jobId) ?? (await Promise.all(s.inputs.map(resolveInput)));
+    let inputs: ResolvedInputLike[];
+    try {
+      inputs = mounted.get(row.jobId) ?? (await Promise.all(s.inputs.map((input) => resolveInput(row, input))));
+    } catch (error) {
+      if (o.signal.aborted) throw new Later("shutting down");
+      o.metrics.jobsFailed.inc({ code: "INPUT" });
+      return move(row, "failed", { reason: `input: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` });
+    }
     const outputDir = join(o.workDir, "jobs", row.jobId.toString(), "out");
     await rm(outputDir, { recursive: true, force: true });
     await mkdir(outputDir, { recursive: true });
     o.metrics.running.set(running);
     const started = Date.now();
+    // A piece still being verified in the background stops the run as soon as it fails.
+    const run = new AbortController();
+    const stop = () => run.abort(o.signal.reason);
+    o.signal.addEventListener("abort", stop, { once: true });
+    let inputFailure: unknown;
+    for (const input of inputs)
+      input.verified?.catch((error: unknown) => {
+        inputFailure ??= error;
+        run.abort(error);
+      });
     try {
-      await executor.run({ jobId: row.jobId, spec: s, inputs, outputDir, signal: o.signal });
+      await executor.run({ jobId: row.jobId, spec: s, inputs, outputDir, signal: run.signal });
+      // No result over bytes not known to be the inputs: wait for every pending verdict, and
+      // refuse a stored file that changed while the job read it.
+      for (const input of inputs) await input.verified;
+      for (const input of inputs) await input.checkUnchanged?.();
       const { cid } = await o.results.put(outputDir, s.resources.maxOutputBytes);
       execMs.set(row.jobId, Date.now() - started);
       o.metrics.execSeconds.observe({ engine: s.engine.type }, (Date.now() - started) / 1000);
       return move(row, "executed", { resultCid: resultCidBytes(cid.toString()) });
-    } catch (error) {
+    } catch (caught) {
       if (o.signal.aborted) throw new Later("shutting down");
+      const error = inputFailure ?? caught;
+      if (error instanceof InputError) {
+        o.metrics.jobsFailed.inc({ code: error.code });
+        return move(row, "failed", { reason: `${error.code}: ${error.message.split("\n")[0]}` });
+      }
       if ((error as NodeJS.ErrnoException).code === "ENOSPC") {
         // The provider's disk, not the job: say where, and what to do. (The job cannot wait for
         // space: its commit window runs.)
@@ -391,6 +431,7 @@ export function createPipeline(o: PipelineOptions) {
       o.metrics.jobsFailed.inc({ code });
       return move(row, "failed", { reason: `${code}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` });
     } finally {
+      o.signal.removeEventListener("abort", stop);
       mounted.delete(row.jobId);
       await rm(join(o.workDir, "jobs", row.jobId.toString()), { recursive: true, force: true });
     }

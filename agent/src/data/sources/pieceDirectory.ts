@@ -1,10 +1,12 @@
-import { createReadStream } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
-import { isAbsolute, join, resolve } from "node:path";
+import { constants, createReadStream } from "node:fs";
+import { access, readdir, readFile, realpath, stat } from "node:fs/promises";
+import { isAbsolute, join, relative, resolve } from "node:path";
 
 import { parsePieceCid } from "@shoal/sdk";
 import { capacityOf, MIN_PAYLOAD_BYTES, type PieceQuery } from "../piece.js";
-import type { PieceBytes, PieceSource } from "./types.js";
+import { InputUnavailableError } from "../errors.js";
+import type { FileStamp } from "../verdicts.js";
+import type { LocateResult, PieceBytes, PieceSource } from "./types.js";
 
 export type PieceDirectoryOptions = {
   /** A directory of unsealed pieces, each file named by its piece CID (v1 or v2, any extension). */
@@ -27,7 +29,9 @@ const CHUNK = 1 << 20;
  * bytes, or its Fr32 expansion, exactly `paddedSize` bytes); verification settles the rest.
  *
  * The listing is re-read when the directory's or the index's mtime changes, so lookups are one
- * or two `stat` calls.
+ * or two `stat` calls. A name (a symlink, an index path with `..` or an absolute path) whose real
+ * path lies outside `dir` is refused, and so is anything but a readable regular file. The store
+ * is only ever opened for reading.
  */
 export function pieceDirectory({ dir, index }: PieceDirectoryOptions): PieceSource {
   const root = resolve(dir);
@@ -42,19 +46,51 @@ export function pieceDirectory({ dir, index }: PieceDirectoryOptions): PieceSour
     );
   }
 
-  /** The first entry whose file exists and whose size fits the piece, with its size. */
-  async function find(piece: PieceQuery): Promise<{ entry: Entry; size: bigint } | undefined> {
+  /**
+   * The first entry whose file lies inside the store, is a regular file and has a size that fits
+   * the piece, as the real path it was found at; or why the entries found are refused.
+   */
+  async function locate(piece: PieceQuery): Promise<LocateResult> {
     const candidates = await entriesFor(piece);
     // Prefer a name that tells the padding the query lacks.
     candidates.sort((a, b) => Number(b.padding !== undefined) - Number(a.padding !== undefined));
+    const refused: string[] = [];
+    const realRoot = await realpath(root).catch(() => root);
     for (const entry of candidates) {
-      const stats = await stat(entry.path, { bigint: true }).catch(() => undefined);
-      if (!stats?.isFile()) continue;
+      let path: string;
+      try {
+        path = await realpath(entry.path);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== "ENOENT") refused.push(`${entry.path} cannot be resolved (${code})`);
+        continue; // a dangling name: not held
+      }
+      const rel = relative(realRoot, path);
+      if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) {
+        refused.push(`${entry.path} leads out of the piece directory (to ${path})`);
+        continue;
+      }
+      const stats = await stat(path, { bigint: true }).catch(() => undefined);
+      if (stats === undefined) continue;
+      if (!stats.isFile()) {
+        refused.push(`${entry.path} is not a regular file`);
+        continue;
+      }
       const size = stats.size;
-      if (size === piece.paddedSize || (size >= MIN_PAYLOAD_BYTES && size <= capacityOf(piece.paddedSize)))
-        return { entry, size };
+      if (size !== piece.paddedSize && (size < MIN_PAYLOAD_BYTES || size > capacityOf(piece.paddedSize))) {
+        refused.push(`${entry.path} holds ${size} bytes, which fits neither the payload nor the Fr32 layout of a ${piece.paddedSize}-byte piece`);
+        continue;
+      }
+      try {
+        await access(path, constants.R_OK);
+      } catch (error) {
+        refused.push(`${entry.path} cannot be read (${(error as NodeJS.ErrnoException).code})`);
+        continue;
+      }
+      const stamp: FileStamp = { path, dev: stats.dev, ino: stats.ino, size, mtimeNs: stats.mtimeNs };
+      return { file: { path, stamp, layout: size === piece.paddedSize ? "fr32" : "payload", padding: entry.padding } };
     }
-    return undefined;
+    return refused.length > 0 ? { refused: refused.join("; ") } : undefined;
   }
 
   return {
@@ -62,22 +98,20 @@ export function pieceDirectory({ dir, index }: PieceDirectoryOptions): PieceSour
     name: "piece-directory",
     async has(piece) {
       try {
-        return (await find(piece)) !== undefined;
+        const found = await locate(piece);
+        return found !== undefined && "file" in found;
       } catch {
         return false;
       }
     },
+    locate,
     async open(piece, { signal }): Promise<PieceBytes | undefined> {
-      const found = await find(piece);
+      const found = await locate(piece);
       if (found === undefined) return undefined;
-      const { entry, size } = found;
-      return {
-        origin: entry.path,
-        size,
-        layout: size === piece.paddedSize ? "fr32" : "payload",
-        padding: entry.padding,
-        body: createReadStream(entry.path, { signal, highWaterMark: CHUNK }),
-      };
+      if ("refused" in found) throw new InputUnavailableError({ cid: piece.cid, reason: found.refused });
+      const { path, stamp, layout, padding } = found.file;
+      // Opened read-only: nothing under the piece directory is ever written.
+      return { origin: path, size: stamp.size, layout, padding, body: createReadStream(path, { signal, highWaterMark: CHUNK, flags: "r" }) };
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { CID } from "multiformats/cid";
 
 import type { PieceQuery } from "../piece.js";
+import type { FileStamp } from "../verdicts.js";
 
 /**
  * How a stored piece is laid out:
@@ -29,6 +30,22 @@ export type PieceBytes = SourceBytes & {
 export type OpenOptions = { signal: AbortSignal };
 
 /**
+ * A stored piece that is a local file the job can read where it lies (no copy). `path` is the
+ * file's real path (symlinks resolved, checked to lie inside the store), `stamp` the version of
+ * the file it was found as.
+ */
+export type StoredFile = {
+  path: string;
+  stamp: FileStamp;
+  layout: PieceLayout;
+  /** The piece's padding when the store tells it (a v2 file name). */
+  padding: bigint | undefined;
+};
+
+/** What a local store found for a piece: a file, or why the file it holds cannot be used. */
+export type LocateResult = { file: StoredFile } | { refused: string } | undefined;
+
+/**
  * One storage layout that holds pieces. A source only finds and streams bytes; the resolver
  * verifies them, caps them and caches them.
  */
@@ -46,6 +63,11 @@ export interface PieceSource {
    * InputUnavailableError when the source fails (HTTP 5xx, network error).
    */
   open(piece: PieceQuery, options: OpenOptions): Promise<PieceBytes | undefined>;
+  /**
+   * Local stores only: the file holding the piece, for mounting in place, or why it is refused
+   * (a path leading out of the store, not a regular file, unreadable). Undefined when not held.
+   */
+  locate?(piece: PieceQuery): Promise<LocateResult>;
 }
 
 /** A source of IPFS DAGs by CID, as CARs. */
