@@ -281,6 +281,8 @@ async function startLocked(config: AgentConfig, deps: AgentDeps, started: Starte
   const results = createResultStore({ dir: resolve(config.results.dir), retentionSeconds: config.results.retentionSeconds, logger });
 
   await recover({ store, logger, workDir, executors });
+  // After recover (which removes orphaned containers): set-up the first job would wait for.
+  for (const executor of executors.values()) void executor.warm?.();
 
   const pipeline = createPipeline({
     store, logger, metrics, publicClient, walletClient, account, market, registry, executors,

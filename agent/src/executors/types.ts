@@ -85,4 +85,9 @@ export interface Executor {
   run(request: ExecutionRequest): Promise<ExecutionResult>;
   /** Resolves when the backend's clean-up after finished jobs is done (Docker removes containers after run() returns). */
   settled?(): Promise<void>;
+  /**
+   * Does once, at the agent's start, the set-up the first job would otherwise wait for (Docker:
+   * importing the output holder image and probing size-limited volumes). Never throws.
+   */
+  warm?(): Promise<void>;
 }

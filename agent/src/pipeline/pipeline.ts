@@ -404,7 +404,8 @@ export function createPipeline(o: PipelineOptions) {
         run.abort(error);
       });
     try {
-      await executor.run({ jobId: row.jobId, spec: s, inputs, outputDir, signal: run.signal });
+      const ran = await executor.run({ jobId: row.jobId, spec: s, inputs, outputDir, signal: run.signal });
+      o.logger.info({ jobId: row.jobId.toString(), engine: s.engine.type, ms: ran.durationMs, runMs: Date.now() - started, outputBytes: ran.outputBytes }, `job ${row.jobId} ran`);
       // No result over bytes not known to be the inputs: wait for every pending verdict, and
       // refuse a stored file that changed while the job read it.
       for (const input of inputs) await input.verified;

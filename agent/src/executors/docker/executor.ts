@@ -185,6 +185,12 @@ export class DockerExecutor implements Executor {
     }
   }
 
+  /** Probes output volumes (and imports the holder image) before the first job needs them. */
+  async warm(): Promise<void> {
+    if (this.outputMount !== "volume") return;
+    await this.probeVolume().catch(() => {}); // an engine that is down is probed again by the first job
+  }
+
   validate(spec: Spec): void {
     if (spec.engine.type !== "docker") {
       throw new DockerExecutionError("INVALID_SPEC", `engine ${spec.engine.type} is not docker`);
