@@ -283,6 +283,9 @@ async function startLocked(config: AgentConfig, deps: AgentDeps, started: Starte
   await recover({ store, logger, workDir, executors });
   // After recover (which removes orphaned containers): set-up the first job would wait for.
   for (const executor of executors.values()) void executor.warm?.();
+  // The pieces this provider proves it stores get their verdicts now, in the background, one at a
+  // time; a job that comes first shares the verification under way.
+  void resolver.verifyStoredPieces(localityProofs(config).map(({ root, paddedSize }) => ({ root, paddedSize })));
 
   const pipeline = createPipeline({
     store, logger, metrics, publicClient, walletClient, account, market, registry, executors,

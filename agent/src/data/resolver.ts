@@ -77,6 +77,12 @@ export type InputResolver = {
   has(piece: PieceRef, options?: ResolveOptions): Promise<boolean>;
   /** Stored pieces whose last verification failed: never mounted again until their file changes. */
   failed(): Array<{ path: string; pieceKey: string; reason: string; at: Date }>;
+  /**
+   * Verifies, one after the other, the stored files of `pieces` that have no verdict yet, so that
+   * jobs over them find one (the agent runs it at start for the pieces it proves locality for).
+   * Failures are verdicts and logs, never a rejection.
+   */
+  verifyStoredPieces(pieces: readonly PieceRef[]): Promise<void>;
   /** Stops background verifications and closes the verdict store. */
   close(): Promise<void>;
 };
@@ -338,6 +344,20 @@ export function createInputResolver({
 
     failed() {
       return verdicts?.failed() ?? [];
+    },
+
+    async verifyStoredPieces(pieces) {
+      await init();
+      for (const ref of pieces) {
+        if (background.signal.aborted) return;
+        const piece = pieceQueryOfRef(ref);
+        for (const source of pieceSources) {
+          const found = await source.locate?.(piece).catch(() => undefined);
+          if (found === undefined || !("file" in found) || found.file.layout !== "payload") continue;
+          await verifyStored(found.file, piece).catch(() => {});
+          break;
+        }
+      }
     },
 
     async close() {
