@@ -89,7 +89,7 @@ int main(int argc, char **argv) {
   if (full) {
     // A whole read in odd-sized chunks, through two iovecs per call (readv), hashed.
     static unsigned char a[65521], b[4099];
-    uint64_t hash = 1469598103934665603ULL;
+    uint64_t hash = 0xcbf29ce484222325ULL;
     long long total = 0;
     for (;;) {
       struct iovec iov[2] = {{a, sizeof a}, {b, sizeof b}};
@@ -99,7 +99,7 @@ int main(int argc, char **argv) {
         break;
       }
       if (n == 0) break;
-      for (ssize_t i = 0; i < n; i++) hash = (hash ^ (i < (ssize_t)sizeof a ? a[i] : b[i - sizeof a])) * 1099511628211ULL;
+      for (ssize_t i = 0; i < n; i++) hash = (hash ^ (i < (ssize_t)sizeof a ? a[i] : b[i - sizeof a])) * 0x100000001b3ULL;
       total += n;
     }
     fprintf(report, "read: %lld bytes fnv1a64=%016llx\n", total, (unsigned long long)hash);
