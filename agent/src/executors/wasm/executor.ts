@@ -250,8 +250,9 @@ export class WasmExecutor implements Executor {
         resourceLimits: { maxOldGenerationSizeMb: this.#options.workerHeapMb ?? 64, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
       });
       const channel = new Int32Array(openChannel);
-      const outcome = await waitForWorker(worker, run.timeoutMs, run.signal, (index) => {
-        Atomics.store(channel, 1, run.inputs.open(index));
+      const outcome = await waitForWorker(worker, run.timeoutMs, run.signal, (message) => {
+        if (message.type === "close") return run.inputs.release(message.index);
+        Atomics.store(channel, 1, run.inputs.open(message.index));
         Atomics.store(channel, 0, 2);
         Atomics.notify(channel, 0);
       });
@@ -300,7 +301,7 @@ type RunPlan = {
   env: [string, string][];
   jobId: bigint;
   inputDir: string;
-  inputs: Pick<InputView, "files" | "open">;
+  inputs: Pick<InputView, "files" | "open" | "release">;
   outputDir: string;
   outputPath?: string;
   maxPages: number;
@@ -320,8 +321,13 @@ type Ending =
   | { kind: "crash"; message: string };
 type Outcome = Ending & { stdout: string; stderr: string };
 
-/** Waits for the worker's end; answers its requests to open mounted files with `onOpen` meanwhile. */
-function waitForWorker(worker: Worker, timeoutMs: number, signal: AbortSignal | undefined, onOpen: (index: number) => void): Promise<Ending> {
+/** Waits for the worker's end; meanwhile passes its requests to open and close mounted files to `onFile`. */
+function waitForWorker(
+  worker: Worker,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  onFile: (message: Extract<WorkerMessage, { type: "open" | "close" }>) => void,
+): Promise<Ending> {
   return new Promise((resolve) => {
     let settled = false;
     const onAbort = (): void => done({ kind: "aborted" });
@@ -336,7 +342,7 @@ function waitForWorker(worker: Worker, timeoutMs: number, signal: AbortSignal | 
     signal?.addEventListener("abort", onAbort, { once: true });
     worker.on("message", (message: WorkerMessage) => {
       if (message.type === "started") return;
-      if (message.type === "open") return onOpen(message.index);
+      if (message.type === "open" || message.type === "close") return onFile(message);
       if (message.type === "exit")
         done({ kind: "exit", exitCode: message.exitCode, durationMs: message.durationMs, memoryBytes: message.memoryBytes, firstReadAt: message.firstReadAt });
       else if (message.type === "trap") done({ kind: "trap", message: message.message, durationMs: message.durationMs, memoryBytes: message.memoryBytes });
@@ -432,7 +438,7 @@ function closeLeakedFds(dirs: string[]): void {
   }
 }
 
-const EMPTY_VIEW: Pick<InputView, "files" | "open"> = { files: [] as MountedFile[], open: () => -8 };
+const EMPTY_VIEW: RunPlan["inputs"] = { files: [] as MountedFile[], open: () => -8, release: () => {} };
 
 /** (module (memory (export "memory") 1) (func (export "_start"))) */
 const NOOP_MODULE = Uint8Array.from([

@@ -34,6 +34,8 @@ export type InputView = {
    * WASI errno: NOENT, ACCES, LOOP (a symlink now), IO (not a regular file of the mounted size).
    */
   open(index: number): number;
+  /** Closes the host fd of `files[index]` if {@link open} opened it (a file input's stays open). */
+  release(index: number): void;
   /** Closes every host fd the view opened. */
   close(): void;
 };
@@ -42,7 +44,7 @@ export type InputView = {
 export async function buildInputView(inputs: readonly MountedInput[], viewDir: string): Promise<InputView> {
   await mkdir(viewDir, { recursive: true });
   const entries: Entry[] = [];
-  const opened: number[] = [];
+  const opened = new Set<number>();
   try {
     const sorted = [...inputs].sort((a, b) => (a.mount < b.mount ? -1 : a.mount > b.mount ? 1 : 0));
     for (const input of sorted) {
@@ -61,7 +63,7 @@ export async function buildInputView(inputs: readonly MountedInput[], viewDir: s
         // Opened now: the run reads this file, whatever happens to the path meanwhile.
         const fd = openReadOnly(input.hostPath);
         if (typeof fd !== "number") throw new ExecutionError("INVALID_SPEC", COMPONENT, `input ${input.mount}: ${input.hostPath} cannot be opened: ${fd.message}`, { cause: fd });
-        opened.push(fd);
+        opened.add(fd);
         const size = fstatSync(fd).size;
         await mkdir(join(dest, ".."), { recursive: true });
         await placeholder(input, dest);
@@ -76,6 +78,7 @@ export async function buildInputView(inputs: readonly MountedInput[], viewDir: s
   }
   entries.sort((a, b) => (a.guest < b.guest ? -1 : a.guest > b.guest ? 1 : 0));
   const files = entries.map(({ guest, size, fd }) => ({ guest, size, fd }));
+  const pinned = entries.map((entry) => entry.fd >= 0);
   let closed = false;
   return {
     files,
@@ -91,13 +94,21 @@ export async function buildInputView(inputs: readonly MountedInput[], viewDir: s
         closeSync(fd);
         return -ERRNO.IO;
       }
-      opened.push(fd);
+      opened.add(fd);
       entry.fd = fd;
       return fd;
     },
+    release(index) {
+      const entry = entries[index];
+      if (entry === undefined || pinned[index] || entry.fd < 0) return;
+      opened.delete(entry.fd);
+      closeSync(entry.fd);
+      entry.fd = -1;
+    },
     close() {
       closed = true;
-      for (const fd of opened.splice(0)) closeSync(fd);
+      for (const fd of opened) closeSync(fd);
+      opened.clear();
     },
   };
 }

@@ -20,7 +20,11 @@ export type MountedFile = {
   guest: string;
   /** The bytes the job sees: the file's size when the view was built. */
   size: number;
-  /** The host fd, opened read-only by the executor; -1 until the worker asks for it (an "open" message). */
+  /**
+   * The host fd, opened read-only by the executor. A file input's is open for the whole run; a
+   * directory input's file is -1 until the worker asks for it ("open") and is closed again
+   * ("close") when the job has closed its last fd on it, so a job walking a large tree holds few.
+   */
   fd: number;
 };
 
@@ -69,6 +73,7 @@ export const STDIO_HEADER_BYTES = 8;
 export type WorkerMessage =
   | { type: "started" }
   | { type: "open"; index: number }
+  | { type: "close"; index: number }
   /** `firstReadAt`: when the job first read a mounted input (performance.timeOrigin + now(), ms), if it did. */
   | { type: "exit"; exitCode: number; durationMs: number; memoryBytes: number; firstReadAt?: number }
   | { type: "trap"; message: string; durationMs: number; memoryBytes: number }

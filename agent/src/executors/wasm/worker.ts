@@ -269,8 +269,9 @@ function randomBytes(n: number): Uint8Array {
 // mounted fd fails (EBADF, or ENOTDIR as a path call's directory); none reaches node:wasi.
 
 const VFD_BASE = 0x4000_0000;
-type Mounted = MountedFile & { index: number };
-const mountedFiles = new Map<string, Mounted>(input.files.map((file, index) => [file.guest, { ...file, index }]));
+/** `pinned`: opened for the whole run (a file input); `users`: the job's open fds on it. */
+type Mounted = MountedFile & { index: number; pinned: boolean; users: number };
+const mountedFiles = new Map<string, Mounted>(input.files.map((file, index) => [file.guest, { ...file, index, pinned: file.fd >= 0, users: 0 }]));
 type Vfd = { file: Mounted; device: number; position: number; rights: bigint; inheriting: bigint; flags: number };
 const vfds = new Map<number, Vfd>();
 const openChannel = new Int32Array(input.openChannel);
@@ -305,6 +306,7 @@ function openMounted(file: Mounted, parent: FdInfo, oflags: number, rightsBase: 
   let fd = VFD_BASE;
   while (vfds.has(fd)) fd++;
   view().setUint32(fdPtr, fd, true);
+  file.users++;
   vfds.set(fd, {
     file,
     device: parent.root + 1,
@@ -416,8 +418,13 @@ const mountedCalls: Record<string, (vfd: Vfd, fd: number, ...args: never[]) => n
     return E.SUCCESS;
   },
   fd_fdstat_set_flags: (_vfd: Vfd, _fd: number, flags: number) => (flags & FDFLAG_APPEND ? E.ROFS : E.NOTSUP),
-  fd_close(_vfd: Vfd, fd: number) {
+  fd_close(vfd: Vfd, fd: number) {
     vfds.delete(fd);
+    const file = vfd.file;
+    if (--file.users === 0 && !file.pinned) {
+      post({ type: "close", index: file.index }); // handled after any earlier "open": one port, in order
+      file.fd = -1;
+    }
     return E.SUCCESS;
   },
   fd_write: () => E.ROFS,
