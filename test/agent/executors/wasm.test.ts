@@ -241,7 +241,7 @@ describe("WASM executor", function () {
     for (const name of ["zeta", "Alpha", "mid", "beta", "_under"]) await writeFile(join(dir, name), name);
     process.env.SHOAL_TEST_LEAK = "host";
     try {
-      const { outputDir } = await runJob("random", {
+      const { outputDir, result } = await runJob("random", {
         args: ["one", "two words"],
         env: { ZED: "1", ALPHA: "2", MIDDLE: "x=y" },
         mounts: [{ mount: "/inputs", hostPath: dir }],
@@ -253,6 +253,8 @@ describe("WASM executor", function () {
         lines.filter((l) => l.startsWith("readdir")).map((l) => l.slice("readdir: ".length)),
         [".", "..", "Alpha", "_under", "beta", "mid", "zeta"],
       );
+      assert.equal(result.firstInputReadMs, undefined, "the job listed /inputs but read no file");
+      assert.equal(result.inputBytesCopied, 0);
     } finally {
       delete process.env.SHOAL_TEST_LEAK;
     }
