@@ -20,6 +20,9 @@ import type { MountedFile } from "./protocol.js";
  * first opens them ({@link InputView.open}). Sizes are taken when the view is built: the job sees
  * exactly that many bytes, and a file that no longer has them fails its reads (EIO).
  *
+ * Even a flaw in the worker's checks could not change the stored data: the only handle on it is an
+ * O_RDONLY fd, and node:wasi sees nothing but the placeholders.
+ *
  * Only regular files and directories are mounted; a symlink or special file inside a directory
  * input is refused (INVALID_SPEC). Nothing is ever written, renamed, deleted or re-timed in the
  * inputs' own directories, and reads use O_NOATIME where the agent owns the file.
