@@ -137,6 +137,22 @@ int main(int argc, char **argv) {
     closedir(dir);
   }
 
+  // Paths relative to a directory fd (openat), when a directory input is mounted at /inputs/dir.
+  int dir_fd = open("/inputs/dir", O_RDONLY | O_DIRECTORY);
+  if (dir_fd >= 0) {
+    const char *relative[] = {"sub/leaf.txt", "sub/../sub/leaf.txt", "../dir/sub/leaf.txt", "../data.bin", "sub"};
+    for (int i = 0; i < 5; i++) {
+      int rel_fd = openat(dir_fd, relative[i], O_RDONLY);
+      char buf[16];
+      ssize_t n = rel_fd < 0 ? -1 : read(rel_fd, buf, sizeof buf);
+      if (rel_fd < 0) fprintf(report, "openat(/inputs/dir, %s): error (%s)\n", relative[i], strerror(errno));
+      else if (n < 0) fprintf(report, "openat(/inputs/dir, %s): read error (%s)\n", relative[i], strerror(errno));
+      else fprintf(report, "openat(/inputs/dir, %s): %zd bytes\n", relative[i], n);
+      if (rel_fd >= 0) close(rel_fd);
+    }
+    close(dir_fd);
+  }
+
   check("open for writing", open_close(path, O_WRONLY));
   check("open for reading and writing", open_close(path, O_RDWR));
   check("open with O_TRUNC", open_close(path, O_RDONLY | O_TRUNC));

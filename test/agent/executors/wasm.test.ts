@@ -536,9 +536,17 @@ describe("WASM executor", function () {
         });
         assert.equal(result.inputBytesCopied, 0);
         assert.equal(line("stat"), "size=300007 regular=1 nlink=1 mtime=946684800", path);
-        return { cid: (await computeResultCid(outputDir)).toString(), listing: (await readFile(join(outputDir, "probe.txt"), "utf8")).split("\n").filter((l) => l.startsWith("list")) };
+        const lines = (await readFile(join(outputDir, "probe.txt"), "utf8")).split("\n");
+        return { cid: (await computeResultCid(outputDir)).toString(), listing: lines.filter((l) => l.startsWith("list")), openat: lines.filter((l) => l.startsWith("openat")) };
       };
       const plain = await run(executor, "/inputs/data.bin");
+      assert.deepEqual(plain.openat, [
+        "openat(/inputs/dir, sub/leaf.txt): 5 bytes",
+        "openat(/inputs/dir, sub/../sub/leaf.txt): 5 bytes",
+        "openat(/inputs/dir, ../dir/sub/leaf.txt): 5 bytes",
+        "openat(/inputs/dir, ../data.bin): error (Capabilities insufficient)", // out of the fd's directory, as node:wasi rules
+        "openat(/inputs/dir, sub): read error (Bad file descriptor)",
+      ]);
       assert.deepEqual(plain.listing, [
         "list /inputs: . type=3 size=0",
         "list /inputs: .. type=3 size=-1",

@@ -278,12 +278,16 @@ const openChannel = new Int32Array(input.openChannel);
 /** When the job first read a mounted file (performance.timeOrigin + now(), in ms). */
 let firstReadAt: number | undefined;
 
-/** The mounted file that `path` under the read-only `parent` names, an errno, or undefined (not one). */
+/**
+ * The mounted file that `path` under the read-only `parent` names, an errno, or undefined (not
+ * one). Resolved like node:wasi does: lexically, and only within the directory of `parent`
+ * (`../data.bin` from `/inputs/dir` is left to node:wasi, which refuses it: NOTCAPABLE).
+ */
 function mountedAt(parent: FdInfo, path: string): Mounted | number | undefined {
-  const rel = posix.normalize(path);
-  if (rel === ".." || rel.startsWith("../")) return undefined; // node:wasi decides (refuses escapes)
-  const guest = posix.join(parent.guest, rel);
-  if (guest.endsWith("/")) return mountedFiles.has(guest.slice(0, -1)) ? E.NOTDIR : undefined;
+  const guest = posix.join(parent.guest, posix.normalize(path));
+  const named = guest.endsWith("/") ? guest.slice(0, -1) : guest;
+  if (named !== parent.guest && !named.startsWith(`${parent.guest}/`)) return undefined;
+  if (named !== guest) return mountedFiles.has(named) ? E.NOTDIR : undefined;
   return mountedFiles.get(guest);
 }
 
