@@ -485,7 +485,7 @@ describe("WASM executor", function () {
           "fsync: refused (Invalid argument)",
           "futimens: refused (Read-only file system)",
           "utimensat: refused (Read-only file system)",
-          "fd_fdstat_set_flags(APPEND): refused (Read-only file system)",
+          "fd_fdstat_set_flags(APPEND): refused (Capabilities insufficient)",
           "fd_fdstat_set_rights(all): refused (Capabilities insufficient)",
           "rename within /inputs: refused (Read-only file system)",
           "rename to /outputs: refused (Read-only file system)",

@@ -421,7 +421,7 @@ const mountedCalls: Record<string, (vfd: Vfd, fd: number, ...args: never[]) => n
     vfd.inheriting = inheriting;
     return E.SUCCESS;
   },
-  fd_fdstat_set_flags: (_vfd: Vfd, _fd: number, flags: number) => (flags & FDFLAG_APPEND ? E.ROFS : E.NOTSUP),
+  fd_fdstat_set_flags: () => E.NOTCAPABLE, // like node:wasi for a read-only input: the right is never given
   fd_close(vfd: Vfd, fd: number) {
     vfds.delete(fd);
     const file = vfd.file;
