@@ -438,6 +438,7 @@ function closeLeakedFds(dirs: string[]): void {
   }
 }
 
+/** No inputs (the availability check): nothing to open (-8 is WASI EBADF). */
 const EMPTY_VIEW: RunPlan["inputs"] = { files: [] as MountedFile[], open: () => -8, release: () => {} };
 
 /** (module (memory (export "memory") 1) (func (export "_start"))) */
