@@ -38,6 +38,13 @@ export type ExecutionResult = {
   stderr: string;
   /** Bytes written to the output directory. */
   outputBytes: number;
+  /**
+   * Bytes of the inputs the executor copied to run the job: 0 where inputs are mounted where they
+   * lie (WASM: always; Docker: read-only bind mounts). Absent when the executor does not count.
+   */
+  inputBytesCopied?: number;
+  /** Milliseconds from the run() call to the job's first read of an input, if it read one (WASM). */
+  firstInputReadMs?: number;
 };
 
 /** Why a run failed. A failed run is never a result. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readlinkSync } from "node:fs";
-import { cp, mkdir, mkdtemp, readFile, readdir, realpath, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { constants, existsSync, readdirSync, readlinkSync, type Stats } from "node:fs";
+import { cp, mkdir, mkdtemp, open, readFile, readdir, realpath, rm, stat, symlink, truncate, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -98,12 +99,16 @@ async function textInput(text: string): Promise<{ mount: string; hostPath: strin
 
 /** fds of this process that point into the test's directory (each run must close all of its own). */
 function fdsIntoBase(): string[] {
+  return fdsInto(base);
+}
+
+function fdsInto(dir: string): string[] {
   if (!existsSync("/proc/self/fd")) return [];
   const open: string[] = [];
   for (const fd of readdirSync("/proc/self/fd")) {
     try {
       const target = readlinkSync(`/proc/self/fd/${fd}`);
-      if (target.startsWith(base)) open.push(target);
+      if (target.startsWith(dir)) open.push(target);
     } catch {
       // closed meanwhile
     }
@@ -146,6 +151,7 @@ describe("WASM executor", function () {
         '"fox":2,"foxes":2,"jumps":1,"lazy":1,"over":1,"quick":1,"sleeps":1,"t":1,"the":4}}\n',
     );
     assert.equal(result.outputBytes, (await stat(join(outputDir, "wordfreq.json"))).size);
+    assert.equal(result.inputBytesCopied, 0, "a directory input is mounted, not copied");
     assert.equal(result.stdout, "wordfreq: 23 words, 16 distinct, 2 files\n");
     assert.equal(result.stderr, "");
   });
@@ -235,7 +241,7 @@ describe("WASM executor", function () {
     for (const name of ["zeta", "Alpha", "mid", "beta", "_under"]) await writeFile(join(dir, name), name);
     process.env.SHOAL_TEST_LEAK = "host";
     try {
-      const { outputDir } = await runJob("random", {
+      const { outputDir, result } = await runJob("random", {
         args: ["one", "two words"],
         env: { ZED: "1", ALPHA: "2", MIDDLE: "x=y" },
         mounts: [{ mount: "/inputs", hostPath: dir }],
@@ -247,6 +253,8 @@ describe("WASM executor", function () {
         lines.filter((l) => l.startsWith("readdir")).map((l) => l.slice("readdir: ".length)),
         [".", "..", "Alpha", "_under", "beta", "mid", "zeta"],
       );
+      assert.equal(result.firstInputReadMs, undefined, "the job listed /inputs but read no file");
+      assert.equal(result.inputBytesCopied, 0);
     } finally {
       delete process.env.SHOAL_TEST_LEAK;
     }
@@ -361,5 +369,212 @@ describe("WASM executor", function () {
     const started = Date.now();
     await failsWith(runJob("loop", { signal: controller.signal }), "ABORTED");
     assert.ok(Date.now() - started < 2_000);
+  });
+
+  describe("inputs mounted where they lie", () => {
+    let elsewhere: string; // the "piece directory": on another filesystem than tempDir where /dev/shm is one
+
+    before(async () => {
+      const other = existsSync("/dev/shm") && (await stat("/dev/shm")).dev !== (await stat(tempDir)).dev ? "/dev/shm" : base;
+      elsewhere = await realpath(await mkdtemp(join(other, "shoal-wasm-pieces-")));
+    });
+
+    afterEach(() => {
+      assert.deepEqual(fdsInto(elsewhere), [], "the run left fds on the mounted inputs open");
+    });
+
+    after(async () => {
+      await rm(elsewhere, { recursive: true, force: true });
+    });
+
+    /** 300,007 bytes of a fixed pseudo-random stream: more than one read of the probe's buffers, odd-sized. */
+    function pieceBytes(): Buffer {
+      const bytes = Buffer.alloc(300_007);
+      let x = 0x2545f491;
+      for (let i = 0; i < bytes.length; i++) {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        bytes[i] = x & 0xff;
+      }
+      return bytes;
+    }
+
+    async function piece(name: string, bytes: Uint8Array): Promise<string> {
+      const dir = join(elsewhere, `${name}-${counter++}`);
+      await mkdir(dir);
+      await writeFile(join(dir, "stored.bin"), bytes);
+      return join(dir, "stored.bin");
+    }
+
+    function fnv1a64(bytes: Uint8Array): string {
+      let hash = 0xcbf29ce484222325n;
+      for (const byte of bytes) hash = BigInt.asUintN(64, (hash ^ BigInt(byte)) * 0x100000001b3n);
+      return hash.toString(16).padStart(16, "0");
+    }
+
+    async function probe(hostPath: string, options: JobOptions & { path?: string; mode?: "full" | "ends" } = {}) {
+      const { result, outputDir } = await runJob("probe", {
+        mounts: [{ mount: "/inputs/data.bin", hostPath }],
+        ...options,
+        args: [options.path ?? "/inputs/data.bin", options.mode ?? "full"],
+      });
+      const lines = (await readFile(join(outputDir, "probe.txt"), "utf8")).trimEnd().split("\n");
+      return { result, outputDir, lines, line: (prefix: string) => lines.find((l) => l.startsWith(`${prefix}: `))?.slice(prefix.length + 2) };
+    }
+
+    /** What must not change: the bytes, every stat field, the directory's listing. Read with O_NOATIME, like the executor. */
+    async function fingerprint(file: string) {
+      const pick = (s: Stats) => [s.dev, s.ino, s.mode, s.nlink, s.uid, s.gid, s.size, s.blocks, s.mtimeMs, s.ctimeMs, s.atimeMs];
+      const dir = join(file, "..");
+      const listing = await readdir(dir); // before the stats: listing moves the directory's atime
+      const handle = await open(file, constants.O_RDONLY | constants.O_NOATIME);
+      const digest = createHash("sha256").update(await handle.readFile()).digest("hex");
+      await handle.close();
+      return { digest, listing, file: pick(await stat(file)), dir: pick(await stat(dir)) };
+    }
+
+    it("reads a file mounted at /inputs/data.bin from another directory: whole, at offsets, after seeks, with its size, listed", async () => {
+      const bytes = pieceBytes();
+      const hostPath = await piece("read", bytes);
+      const { result, line, lines } = await probe(hostPath);
+      assert.equal(result.inputBytesCopied, 0);
+      assert.equal(typeof result.firstInputReadMs, "number");
+      assert.equal(line("stat"), "size=300007 regular=1 nlink=1 mtime=946684800");
+      assert.equal(line("fstat"), "size=300007 same inode as stat=1");
+      assert.equal(line("fcntl(F_GETFL) read-only"), "1");
+      assert.equal(line("posix_fadvise(SEQUENTIAL)"), "0");
+      assert.equal(line("read"), `300007 bytes fnv1a64=${fnv1a64(bytes)}`);
+      assert.equal(line("read at end"), "0");
+      const at = (offset: number) => `${Math.max(0, Math.min(8, bytes.length - offset))} bytes ${bytes.subarray(offset, offset + 8).toString("hex")}`.trimEnd();
+      for (const offset of [0, 150_003, 300_002, 300_007, 300_017]) assert.equal(line(`pread(8) at ${offset}`)?.trimEnd(), at(offset), `pread at ${offset}`);
+      assert.equal(line("lseek(0, SEEK_END)"), "300007");
+      assert.equal(line("lseek(3, SEEK_SET)"), "3");
+      assert.equal(line("read(4) after seek"), bytes.subarray(3, 7).toString("hex"));
+      assert.equal(line("lseek(-2, SEEK_CUR)"), "5");
+      assert.equal(line("lseek(-1, SEEK_SET)"), "-1 (Invalid argument)");
+      assert.deepEqual(
+        lines.filter((l) => l.startsWith("list /inputs")),
+        ["list /inputs: . type=3 size=0", "list /inputs: .. type=3 size=-1", "list /inputs: data.bin type=4 size=300007"],
+      );
+      assert.equal(line("stat after"), "size=300007");
+    });
+
+    it("lets the job change nothing: the file and its directory keep their bytes, stat (mtime, ctime, atime) and listing", async () => {
+      const hostPath = await piece("readonly", pieceBytes());
+      // atime before mtime: any read without O_NOATIME would move it (relatime).
+      await utimes(hostPath, new Date("2023-01-02T03:04:05Z"), new Date("2024-01-02T03:04:05Z"));
+      const before = await fingerprint(hostPath);
+      const { lines, outputDir } = await probe(hostPath);
+      const after = await fingerprint(hostPath);
+      assert.deepEqual(after, before);
+      assert.deepEqual(
+        lines.filter((l) => /: (refused \(.*\)|ALLOWED)$/.test(l)),
+        [
+          "open for writing: refused (Read-only file system)",
+          "open for reading and writing: refused (Read-only file system)",
+          "open with O_TRUNC: refused (Read-only file system)",
+          "open with O_APPEND: refused (Read-only file system)",
+          "open with O_CREAT|O_EXCL: refused (Read-only file system)",
+          "open as a directory: refused (Not a directory)",
+          "write: refused (Read-only file system)",
+          "pwrite: refused (Read-only file system)",
+          "ftruncate: refused (Read-only file system)",
+          "truncate: refused (Read-only file system)",
+          "posix_fallocate: refused (Read-only file system)",
+          "fsync: refused (Invalid argument)",
+          "futimens: refused (Read-only file system)",
+          "utimensat: refused (Read-only file system)",
+          "fd_fdstat_set_flags(APPEND): refused (Capabilities insufficient)",
+          "fd_fdstat_set_rights(all): refused (Capabilities insufficient)",
+          "rename within /inputs: refused (Read-only file system)",
+          "rename to /outputs: refused (Read-only file system)",
+          "rename over it: refused (Read-only file system)",
+          "unlink: refused (Read-only file system)",
+          "rmdir: refused (Read-only file system)",
+          "mkdir over it: refused (Read-only file system)",
+          "hard link: refused (Operation not permitted)",
+          "symlink over it: refused (Operation not permitted)",
+          "readdir on the file: refused (Not a directory)",
+          "close: ALLOWED",
+          "read after close: refused (Bad file descriptor)",
+        ],
+      );
+      assert.deepEqual(await readdir(outputDir), ["probe.txt"]);
+    });
+
+    it("mounts a 4 GiB sparse file with 0 bytes copied, and reads its last bytes", async () => {
+      const hostPath = await piece("sparse", new Uint8Array(0));
+      const size = 4 * 1024 ** 3;
+      await truncate(hostPath, size);
+      const handle = await open(hostPath, "r+");
+      await handle.write(Buffer.from("END!"), 0, 4, size - 4);
+      await handle.close();
+      const stats = await stat(hostPath);
+      assert.ok(stats.blocks * 512 < 1024 ** 2, "the test file is sparse");
+      const { result, line } = await probe(hostPath, { mode: "ends" });
+      assert.equal(result.inputBytesCopied, 0);
+      assert.equal(line("stat"), "size=4294967296 regular=1 nlink=1 mtime=946684800");
+      assert.equal(line(`pread(8) at ${size - 5}`), "5 bytes 00454e4421");
+      assert.equal(line(`pread(8) at ${size / 2}`), "8 bytes 0000000000000000");
+      assert.deepEqual((await stat(hostPath)).mtimeMs, stats.mtimeMs);
+    });
+
+    it("serves the file by any spelling of its path, beside a directory input, and gives identical outputs on two runs", async () => {
+      const hostPath = await piece("spelled", pieceBytes());
+      const tree = await fresh("tree");
+      await mkdir(join(tree, "sub"));
+      await writeFile(join(tree, "sub", "leaf.txt"), "leaf\n");
+      const run = async (executorFor: WasmExecutor, path: string) => {
+        const { result, outputDir, line } = await probe(hostPath, {
+          executor: executorFor,
+          path,
+          mounts: [
+            { mount: "/inputs/data.bin", hostPath },
+            { mount: "/inputs/dir", hostPath: tree },
+          ],
+        });
+        assert.equal(result.inputBytesCopied, 0);
+        assert.equal(line("stat"), "size=300007 regular=1 nlink=1 mtime=946684800", path);
+        const lines = (await readFile(join(outputDir, "probe.txt"), "utf8")).split("\n");
+        return { cid: (await computeResultCid(outputDir)).toString(), listing: lines.filter((l) => l.startsWith("list")), openat: lines.filter((l) => l.startsWith("openat")) };
+      };
+      const plain = await run(executor, "/inputs/data.bin");
+      assert.deepEqual(plain.openat, [
+        "openat(/inputs/dir, sub/leaf.txt): 5 bytes",
+        "openat(/inputs/dir, sub/../sub/leaf.txt): 5 bytes",
+        "openat(/inputs/dir, ../dir/sub/leaf.txt): 5 bytes",
+        "openat(/inputs/dir, ../data.bin): error (Capabilities insufficient)", // out of the fd's directory, as node:wasi rules
+        "openat(/inputs/dir, sub): read error (Bad file descriptor)",
+      ]);
+      assert.deepEqual(plain.listing, [
+        "list /inputs: . type=3 size=0",
+        "list /inputs: .. type=3 size=-1",
+        "list /inputs: data.bin type=4 size=300007",
+        "list /inputs: dir type=3 size=0",
+      ]);
+      const other = createWasmExecutor({ resolveModule, tempDir: await fresh("other-tmp") });
+      await utimes(hostPath, new Date(), new Date(Date.now() - 1e9));
+      assert.equal((await run(other, "/inputs/data.bin")).cid, plain.cid, "two runs differ");
+      for (const path of ["/inputs/./data.bin", "/inputs//data.bin", "/inputs/dir/../data.bin", "/inputs/dir/sub/../../data.bin"]) {
+        const spelled = await run(executor, path);
+        assert.deepEqual(spelled.listing, plain.listing, path);
+      }
+      const leaf = await probe(join(tree, "sub", "leaf.txt"), { path: "/inputs/dir/sub/leaf.txt", mounts: [{ mount: "/inputs/dir", hostPath: tree }] });
+      assert.equal(leaf.line("read"), `5 bytes fnv1a64=${fnv1a64(Buffer.from("leaf\n"))}`);
+      assert.equal(leaf.result.inputBytesCopied, 0);
+    });
+
+    it("fails a file input that is not a regular file or cannot be read (INVALID_SPEC), leaving nothing open", async () => {
+      await failsWith(probe(join(elsewhere, "missing.bin")), "INVALID_SPEC", /missing\.bin cannot be read/);
+      const dir = await fresh("with-link");
+      await symlink("/etc/passwd", join(dir, "passwd"));
+      await failsWith(probe(dir, { mounts: [{ mount: "/inputs/dir", hostPath: dir }] }), "INVALID_SPEC", /passwd is a symlink/);
+      // The spec refuses nested or repeated mounts; the executor refuses them too.
+      const hostPath = await piece("overlap", pieceBytes());
+      const spec = await specFor("probe", { mounts: [{ mount: "/inputs/data.bin", hostPath }] });
+      const inputs = [{ mount: "/inputs/data.bin", hostPath }, { mount: "/inputs/data.bin", hostPath }];
+      await failsWith(executor.run({ jobId: 1n, spec, inputs, outputDir: await fresh("out") }), "INVALID_SPEC", /already mounted there/);
+    });
   });
 });

@@ -8,10 +8,10 @@ import { Worker } from "node:worker_threads";
 
 import type { Spec, WasmEngine } from "@shoal/sdk";
 import { ExecutionError, type ExecutionRequest, type ExecutionResult, type Executor } from "../types.js";
-import { buildInputView } from "./inputs.js";
+import { buildInputView, type InputView } from "./inputs.js";
 import { capModuleMemory, COMPONENT, PAGE_BYTES, verifyModuleCid } from "./module.js";
 import { inspectOutputs } from "./outputs.js";
-import { type Preopen, STDIO_HEADER_BYTES, type WorkerInput, type WorkerMessage } from "./protocol.js";
+import { type MountedFile, OPEN_CHANNEL_BYTES, type Preopen, STDIO_HEADER_BYTES, type WorkerInput, type WorkerMessage } from "./protocol.js";
 
 /** What every WASI clock reads: 2000-01-01T00:00:00Z, in nanoseconds. Part of the protocol: never change it. */
 export const WASM_FIXED_TIME_NS = 946_684_800_000_000_000n;
@@ -26,7 +26,7 @@ export type WasmExecutorOptions = {
   resolveModule: (spec: Spec) => Promise<Uint8Array>;
   /** Module CIDs this provider runs; absent means any (NOT_ALLOWED otherwise). */
   allowedModules?: readonly string[] | undefined;
-  /** Where per-run temporary directories go (the inputs' private copy); put it on the data's filesystem so copies can be reflinks. Default: the OS temp dir. */
+  /** Where per-run temporary directories go (the inputs' view: directories and empty placeholders; inputs are never copied there). Default: the OS temp dir. */
   tempDir?: string | undefined;
   /** Largest module accepted, in bytes (NOT_ALLOWED above). Default 64 MiB. */
   maxModuleBytes?: number | undefined;
@@ -76,7 +76,8 @@ function quietly<T>(fn: () => T): T {
  * Runs WASI preview1 modules (engine "wasm") with node:wasi in a worker thread.
  *
  * Each run: the module bytes are checked against the spec's CID and their memories capped at
- * `resources.memoryMb`; the inputs are copied into a private `/inputs` that the job can only read;
+ * `resources.memoryMb`; the inputs are mounted where they lie, read-only, at their paths under
+ * `/inputs` (zero bytes copied: the worker reads them from host fds opened read-only; see inputs.ts);
  * `spec.outputs.path` is the caller's output directory; the worker is terminated at
  * `resources.timeoutSec`, when the output passes `resources.maxOutputBytes`, or on abort. The
  * job sees exactly `spec.engine.env` (sorted), argv `["job", ...spec.engine.args]` (or the
@@ -106,6 +107,7 @@ export class WasmExecutor implements Executor {
           jobId: 0n,
           outputDir: dir,
           inputDir: dir,
+          inputs: EMPTY_VIEW,
           maxPages: 1,
           timeoutMs: 10_000,
           maxOutputBytes: 0,
@@ -139,13 +141,15 @@ export class WasmExecutor implements Executor {
     const engine = spec.engine as WasmEngine;
     if (signal?.aborted) throw aborted();
 
+    const startedAt = performance.timeOrigin + performance.now();
     const maxPages = spec.resources.memoryMb * (1_048_576 / PAGE_BYTES);
     const prepared = capModuleMemory(await this.#loadModule(spec), maxPages);
     const outputDir = await realOutputDir(request.outputDir);
     const temp = await realpath(await mkdtemp(join(this.#options.tempDir ?? tmpdir(), "shoal-wasm-")));
+    let inputs: InputView | undefined;
     try {
       const inputDir = join(temp, "inputs");
-      await buildInputView(request.inputs, inputDir);
+      inputs = await buildInputView(request.inputs, inputDir);
       if (signal?.aborted) throw aborted();
       const outcome = await this.#execute({
         module: prepared.bytes,
@@ -154,6 +158,7 @@ export class WasmExecutor implements Executor {
         env: Object.entries(engine.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
         jobId: request.jobId,
         inputDir,
+        inputs,
         outputDir,
         outputPath: spec.outputs.path,
         maxPages,
@@ -163,8 +168,15 @@ export class WasmExecutor implements Executor {
       });
       const result = classify(outcome, maxPages * PAGE_BYTES, spec);
       const outputBytes = await inspectOutputs(outputDir, spec.resources.maxOutputBytes, this.#maxEntries);
-      return { ...result, outputBytes };
+      const firstRead = outcome.kind === "exit" ? outcome.firstReadAt : undefined;
+      return {
+        ...result,
+        outputBytes,
+        inputBytesCopied: inputs.bytesCopied,
+        ...(firstRead === undefined ? {} : { firstInputReadMs: Math.max(0, firstRead - startedAt) }),
+      };
     } finally {
+      inputs?.close();
       await rm(temp, { recursive: true, force: true });
     }
   }
@@ -209,6 +221,7 @@ export class WasmExecutor implements Executor {
       { guest: run.outputPath ?? "/outputs", host: run.outputDir, readOnly: false },
     ];
     const nullFd = openSync(devNull, "r+");
+    const openChannel = new SharedArrayBuffer(OPEN_CHANNEL_BYTES);
     let worker: Worker | undefined;
     try {
       const data: WorkerInput = {
@@ -217,6 +230,8 @@ export class WasmExecutor implements Executor {
         args: run.args,
         env: run.env,
         preopens,
+        files: run.inputs.files,
+        openChannel,
         jobIdHex: run.jobId.toString(16).padStart(64, "0"),
         fixedTimeNs: WASM_FIXED_TIME_NS.toString(),
         stdio: [nullFd, nullFd, nullFd],
@@ -234,10 +249,17 @@ export class WasmExecutor implements Executor {
         execArgv: entry.execArgv,
         resourceLimits: { maxOldGenerationSizeMb: this.#options.workerHeapMb ?? 64, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
       });
-      const outcome = await waitForWorker(worker, run.timeoutMs, run.signal);
+      const channel = new Int32Array(openChannel);
+      const outcome = await waitForWorker(worker, run.timeoutMs, run.signal, (message) => {
+        if (message.type === "close") return run.inputs.release(message.index);
+        Atomics.store(channel, 1, run.inputs.open(message.index));
+        Atomics.store(channel, 0, 2);
+        Atomics.notify(channel, 0);
+      });
       return { ...outcome, stdout: readCapture(stdout), stderr: readCapture(stderr) } as Outcome;
     } finally {
       await worker?.terminate();
+      worker?.removeAllListeners("message");
       closeLeakedFds([run.inputDir, run.outputDir]);
       closeSync(nullFd);
     }
@@ -279,6 +301,7 @@ type RunPlan = {
   env: [string, string][];
   jobId: bigint;
   inputDir: string;
+  inputs: Pick<InputView, "files" | "open" | "release">;
   outputDir: string;
   outputPath?: string;
   maxPages: number;
@@ -288,7 +311,7 @@ type RunPlan = {
 };
 
 type Ending =
-  | { kind: "exit"; exitCode: number; durationMs: number; memoryBytes: number }
+  | { kind: "exit"; exitCode: number; durationMs: number; memoryBytes: number; firstReadAt?: number | undefined }
   | { kind: "trap"; message: string; durationMs: number; memoryBytes: number }
   | { kind: "timeout" }
   | { kind: "aborted" }
@@ -298,7 +321,13 @@ type Ending =
   | { kind: "crash"; message: string };
 type Outcome = Ending & { stdout: string; stderr: string };
 
-function waitForWorker(worker: Worker, timeoutMs: number, signal: AbortSignal | undefined): Promise<Ending> {
+/** Waits for the worker's end; meanwhile passes its requests to open and close mounted files to `onFile`. */
+function waitForWorker(
+  worker: Worker,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  onFile: (message: Extract<WorkerMessage, { type: "open" | "close" }>) => void,
+): Promise<Ending> {
   return new Promise((resolve) => {
     let settled = false;
     const onAbort = (): void => done({ kind: "aborted" });
@@ -313,7 +342,9 @@ function waitForWorker(worker: Worker, timeoutMs: number, signal: AbortSignal | 
     signal?.addEventListener("abort", onAbort, { once: true });
     worker.on("message", (message: WorkerMessage) => {
       if (message.type === "started") return;
-      if (message.type === "exit") done({ kind: "exit", exitCode: message.exitCode, durationMs: message.durationMs, memoryBytes: message.memoryBytes });
+      if (message.type === "open" || message.type === "close") return onFile(message);
+      if (message.type === "exit")
+        done({ kind: "exit", exitCode: message.exitCode, durationMs: message.durationMs, memoryBytes: message.memoryBytes, firstReadAt: message.firstReadAt });
       else if (message.type === "trap") done({ kind: "trap", message: message.message, durationMs: message.durationMs, memoryBytes: message.memoryBytes });
       else if (message.type === "output-limit") done({ kind: "output-limit", message: message.message });
       else done({ kind: "invalid", message: message.message });
@@ -326,7 +357,7 @@ function waitForWorker(worker: Worker, timeoutMs: number, signal: AbortSignal | 
   });
 }
 
-function classify(outcome: Outcome, capBytes: number, spec: Spec): Omit<ExecutionResult, "outputBytes"> {
+function classify(outcome: Outcome, capBytes: number, spec: Spec): Pick<ExecutionResult, "exitCode" | "durationMs" | "stdout" | "stderr"> {
   const tail = (): string => (outcome.stderr === "" ? "" : `; stderr: ${outcome.stderr.slice(0, 300).trimEnd()}`);
   // A failing run with its memory at (or a grow away from) the cap most likely failed to grow.
   const nearCap = (bytes: number): boolean => bytes >= capBytes - Math.min(capBytes / 2, Math.max(capBytes / 8, 1_048_576));
@@ -406,6 +437,9 @@ function closeLeakedFds(dirs: string[]): void {
     }
   }
 }
+
+/** No inputs (the availability check): nothing to open (-8 is WASI EBADF). */
+const EMPTY_VIEW: RunPlan["inputs"] = { files: [] as MountedFile[], open: () => -8, release: () => {} };
 
 /** (module (memory (export "memory") 1) (func (export "_start"))) */
 const NOOP_MODULE = Uint8Array.from([

@@ -11,6 +11,31 @@ export type Preopen = {
   readOnly: boolean;
 };
 
+/**
+ * A regular file under the read-only inputs that the worker serves itself, from a host fd, instead
+ * of node:wasi (which sees only an empty placeholder there): see inputs.ts.
+ */
+export type MountedFile = {
+  /** The normalized guest path, e.g. `/inputs/data.bin`. */
+  guest: string;
+  /** The bytes the job sees: the file's size when the view was built. */
+  size: number;
+  /**
+   * The host fd, opened read-only by the executor. A file input's is open for the whole run; a
+   * directory input's file is -1 until the worker asks for it ("open") and is closed again
+   * ("close") when the job has closed its last fd on it, so a job walking a large tree holds few.
+   */
+  fd: number;
+};
+
+/**
+ * How the worker asks the executor to open a mounted file: it sets Int32 [0] to 1, posts
+ * `{ type: "open", index }` and waits on [0]; the executor stores the host fd (or a negative WASI
+ * errno) in [1], sets [0] to 2 and notifies. The executor owns (and closes) every host fd, so a
+ * worker killed at any instant leaks none.
+ */
+export const OPEN_CHANNEL_BYTES = 8;
+
 /** Everything the worker needs, passed as `workerData`. */
 export type WorkerInput = {
   /** The module bytes, already capped to the memory limit. */
@@ -31,6 +56,10 @@ export type WorkerInput = {
   /** Shared capture buffers for fds 1 and 2; see `STDIO_HEADER_BYTES`. */
   stdout: SharedArrayBuffer;
   stderr: SharedArrayBuffer;
+  /** Every regular file of the inputs, sorted by guest path; all under the read-only preopen. */
+  files: MountedFile[];
+  /** See {@link OPEN_CHANNEL_BYTES}. */
+  openChannel: SharedArrayBuffer;
   /** Index of the output preopen in `preopens`. */
   outputIndex: number;
   maxOutputBytes: number;
@@ -43,7 +72,10 @@ export const STDIO_HEADER_BYTES = 8;
 /** How the module ended, as seen from inside the worker. */
 export type WorkerMessage =
   | { type: "started" }
-  | { type: "exit"; exitCode: number; durationMs: number; memoryBytes: number }
+  | { type: "open"; index: number }
+  | { type: "close"; index: number }
+  /** `firstReadAt`: when the job first read a mounted input (performance.timeOrigin + now(), ms), if it did. */
+  | { type: "exit"; exitCode: number; durationMs: number; memoryBytes: number; firstReadAt?: number }
   | { type: "trap"; message: string; durationMs: number; memoryBytes: number }
   | { type: "output-limit"; message: string }
   | { type: "invalid"; message: string };

@@ -8,6 +8,10 @@
  *   (timestamps fixed, inode numbers hashed from the guest path, nlink 1, directory size 0);
  * - read-only preopens (the inputs): creating, writing, truncating, renaming, removing and
  *   re-timing through them fail with EROFS, and files opened under them lose every write right;
+ * - the inputs' files are mounted where they lie, never copied: node:wasi sees an empty
+ *   placeholder for each, and this layer serves them itself from host fds the executor opened
+ *   read-only (see "mounted input files" below); under the inputs node:wasi only opens directories,
+ *   so a file this layer does not serve cannot be opened at all (ENOTDIR), never read as empty;
  * - symlinks and hard links cannot be made (EPERM); paths must be relative, NUL-free UTF-8;
  * - fds 1 and 2 are captured into shared buffers (first bytes only), and cannot be closed or
  *   renumbered, so the host fds behind them stay ours;
@@ -17,11 +21,11 @@
  * It imports nothing but `node:` modules (and types), so Node runs it with its own type stripping.
  */
 import { createHash } from "node:crypto";
-import { lstatSync, readdirSync } from "node:fs";
+import { lstatSync, readdirSync, readSync } from "node:fs";
 import { join, posix, sep } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 
-import type { WorkerInput, WorkerMessage } from "./protocol.js";
+import type { MountedFile, WorkerInput, WorkerMessage } from "./protocol.js";
 
 const input = workerData as WorkerInput;
 const post = (message: WorkerMessage): void => parentPort?.postMessage(message);
@@ -36,9 +40,9 @@ const { WASI } = await import("node:wasi");
 process.emitWarning = emitWarning;
 
 // WASI preview1 errno values.
-const E = { SUCCESS: 0, ACCES: 2, BADF: 8, FAULT: 21, ILSEQ: 25, INVAL: 28, NOENT: 44, NOSYS: 52, NOTDIR: 54, NOTSUP: 58, PERM: 63, ROFS: 69, NOTCAPABLE: 76 } as const;
+const E = { SUCCESS: 0, ACCES: 2, BADF: 8, FAULT: 21, ILSEQ: 25, INVAL: 28, IO: 29, NFILE: 41, NOENT: 44, NOSYS: 52, NOTDIR: 54, NOTSUP: 58, PERM: 63, ROFS: 69, NOTCAPABLE: 76 } as const;
 // oflags and fdflags.
-const O_CREAT = 1, O_EXCL = 4, O_TRUNC = 8;
+const O_CREAT = 1, O_DIRECTORY = 2, O_EXCL = 4, O_TRUNC = 8;
 const FDFLAG_APPEND = 1;
 // Filetypes.
 const T = { UNKNOWN: 0, BLOCK: 1, CHAR: 2, DIR: 3, FILE: 4, SYMLINK: 7 } as const;
@@ -55,6 +59,9 @@ const READ_ONLY_RIGHTS =
   (1n << 18n) | // path_filestat_get
   (1n << 21n) | // fd_filestat_get
   (1n << 27n); // poll_fd_readwrite
+const R = { FD_READ: 1n << 1n, FD_SEEK: 1n << 2n, FD_TELL: 1n << 5n, FD_ADVISE: 1n << 7n, FD_FILESTAT_GET: 1n << 21n, POLL: 1n << 27n } as const;
+// What a mounted input file opened by the job can do at most: read, seek, tell, advise, stat, poll.
+const MOUNTED_FILE_RIGHTS = R.FD_READ | R.FD_SEEK | R.FD_TELL | R.FD_ADVISE | R.FD_FILESTAT_GET | R.POLL;
 
 const STDIO_HEADER_BYTES = 8; // protocol.ts STDIO_HEADER_BYTES
 const FIXED_TIME_NS = BigInt(input.fixedTimeNs);
@@ -249,6 +256,192 @@ function randomBytes(n: number): Uint8Array {
   return out;
 }
 
+// ---- mounted input files: served from the executor's read-only host fds ----------------------
+//
+// Each regular file under the inputs is an empty placeholder in node:wasi's view; opening it by
+// any spelling of its path (resolved lexically: the view holds no symlinks) gives the job a
+// "mounted fd" numbered from VFD_BASE up, lowest free first (deterministic, and far above the
+// fds node:wasi hands out, which it numbers densely from 0). Reads go from the host fd straight
+// into guest memory (readSync into each iovec, at an explicit position: nothing in between, and
+// fds sharing a host fd keep their own offsets). Metadata follows the same rules as the rest:
+// fixed times, hashed inode, nlink 1, and the size the file had when it was mounted. Calls that
+// would change the file fail (EROFS, or NOTCAPABLE for rights it never has); any other call on a
+// mounted fd fails (EBADF, or ENOTDIR as a path call's directory); none reaches node:wasi.
+
+const VFD_BASE = 0x4000_0000;
+/** `pinned`: opened for the whole run (a file input); `users`: the job's open fds on it. */
+type Mounted = MountedFile & { index: number; pinned: boolean; users: number };
+const mountedFiles = new Map<string, Mounted>(input.files.map((file, index) => [file.guest, { ...file, index, pinned: file.fd >= 0, users: 0 }]));
+type Vfd = { file: Mounted; device: number; position: number; rights: bigint; inheriting: bigint; flags: number };
+const vfds = new Map<number, Vfd>();
+const openChannel = new Int32Array(input.openChannel);
+/** When the job first read a mounted file (performance.timeOrigin + now(), in ms). */
+let firstReadAt: number | undefined;
+
+/**
+ * The mounted file that `path` under the read-only `parent` names, an errno, or undefined (not
+ * one). Resolved like node:wasi does: lexically, and only within the directory of `parent`
+ * (`../data.bin` from `/inputs/dir` is left to node:wasi, which refuses it: NOTCAPABLE).
+ */
+function mountedAt(parent: FdInfo, path: string): Mounted | number | undefined {
+  const guest = posix.join(parent.guest, posix.normalize(path));
+  const named = guest.endsWith("/") ? guest.slice(0, -1) : guest;
+  if (named !== parent.guest && !named.startsWith(`${parent.guest}/`)) return undefined;
+  if (named !== guest) return mountedFiles.has(named) ? E.NOTDIR : undefined;
+  return mountedFiles.get(guest);
+}
+
+/** The host fd of `file`, asking the executor to open it the first time; or a negative errno. */
+function hostFd(file: Mounted): number {
+  if (file.fd >= 0) return file.fd;
+  Atomics.store(openChannel, 0, 1);
+  post({ type: "open", index: file.index });
+  while (Atomics.load(openChannel, 0) === 1) Atomics.wait(openChannel, 0, 1);
+  const answer = Atomics.load(openChannel, 1);
+  Atomics.store(openChannel, 0, 0);
+  if (answer >= 0) file.fd = answer;
+  return answer;
+}
+
+function openMounted(file: Mounted, parent: FdInfo, oflags: number, rightsBase: bigint, rightsInheriting: bigint, fdflags: number, fdPtr: number): number {
+  if (oflags & O_DIRECTORY) return E.NOTDIR;
+  const host = hostFd(file);
+  if (host < 0) return -host;
+  let fd = VFD_BASE;
+  while (vfds.has(fd)) fd++;
+  view().setUint32(fdPtr, fd, true);
+  file.users++;
+  vfds.set(fd, {
+    file,
+    device: parent.root + 1,
+    position: 0,
+    rights: rightsBase & MOUNTED_FILE_RIGHTS,
+    inheriting: rightsInheriting & MOUNTED_FILE_RIGHTS,
+    flags: fdflags,
+  });
+  return E.SUCCESS;
+}
+
+function writeFilestat(ptr: number, file: Mounted, device: number): number {
+  const dv = view();
+  dv.setBigUint64(ptr, BigInt(device), true); // dev
+  dv.setBigUint64(ptr + 8, inodeOf(file.guest), true); // ino
+  dv.setBigUint64(ptr + 16, BigInt(T.FILE), true); // filetype and padding
+  dv.setBigUint64(ptr + 24, 1n, true); // nlink
+  dv.setBigUint64(ptr + 32, BigInt(file.size), true); // size
+  for (const offset of [40, 48, 56]) dv.setBigUint64(ptr + offset, FIXED_TIME_NS, true); // atim, mtim, ctim
+  return E.SUCCESS;
+}
+
+const MAX_READ = 1 << 30;
+/** Reads into the iovecs at `position`: the bytes read (short only at the mounted size), or a negative errno. */
+function readMounted(file: Mounted, iovs: number, iovsLen: number, position: number): number {
+  firstReadAt ??= performance.timeOrigin + performance.now();
+  const dv = view();
+  const mem = bytes();
+  let total = 0;
+  for (let i = 0; i < iovsLen; i++) {
+    const ptr = dv.getUint32(iovs + i * 8, true);
+    const len = dv.getUint32(iovs + i * 8 + 4, true);
+    if (ptr + len > mem.length) return -E.FAULT;
+    const want = Math.min(len, Math.max(0, file.size - position));
+    for (let done = 0; done < want; ) {
+      let n: number;
+      try {
+        n = readSync(file.fd, mem, ptr + done, Math.min(want - done, MAX_READ), position);
+      } catch {
+        return -E.IO;
+      }
+      if (n === 0) return -E.IO; // the file is shorter than when it was mounted
+      done += n;
+      position += n;
+    }
+    total += want;
+    if (want < len) break;
+  }
+  return total;
+}
+
+const has = (vfd: Vfd, rights: bigint): boolean => (vfd.rights & rights) === rights;
+
+/** What each fd_* call does on a mounted fd (arguments after the Vfd are the call's own). */
+const mountedCalls: Record<string, (vfd: Vfd, fd: number, ...args: never[]) => number> = {
+  fd_read(vfd: Vfd, _fd: number, iovs: number, iovsLen: number, readPtr: number) {
+    if (!has(vfd, R.FD_READ)) return E.NOTCAPABLE;
+    const n = readMounted(vfd.file, iovs, iovsLen, vfd.position);
+    if (n < 0) return -n;
+    vfd.position += n;
+    view().setUint32(readPtr, n, true);
+    return E.SUCCESS;
+  },
+  fd_pread(vfd: Vfd, _fd: number, iovs: number, iovsLen: number, offset: bigint, readPtr: number) {
+    if (!has(vfd, R.FD_READ | R.FD_SEEK)) return E.NOTCAPABLE;
+    if (offset < 0n) return E.INVAL;
+    const n = offset >= BigInt(vfd.file.size) ? readMounted(vfd.file, iovs, 0, 0) : readMounted(vfd.file, iovs, iovsLen, Number(offset));
+    if (n < 0) return -n;
+    view().setUint32(readPtr, n, true);
+    return E.SUCCESS;
+  },
+  fd_seek(vfd: Vfd, _fd: number, offset: bigint, whence: number, newOffsetPtr: number) {
+    if (!has(vfd, R.FD_SEEK)) return E.NOTCAPABLE;
+    const from = whence === 0 ? 0n : whence === 1 ? BigInt(vfd.position) : whence === 2 ? BigInt(vfd.file.size) : undefined;
+    if (from === undefined) return E.INVAL;
+    const next = from + offset;
+    if (next < 0n || next > BigInt(Number.MAX_SAFE_INTEGER)) return E.INVAL;
+    vfd.position = Number(next);
+    view().setBigUint64(newOffsetPtr, next, true);
+    return E.SUCCESS;
+  },
+  fd_tell(vfd: Vfd, _fd: number, offsetPtr: number) {
+    if (!has(vfd, R.FD_TELL)) return E.NOTCAPABLE;
+    view().setBigUint64(offsetPtr, BigInt(vfd.position), true);
+    return E.SUCCESS;
+  },
+  fd_advise(vfd: Vfd, _fd: number, _offset: bigint, _len: bigint, advice: number) {
+    if (!has(vfd, R.FD_ADVISE)) return E.NOTCAPABLE;
+    return advice <= 5 ? E.SUCCESS : E.INVAL;
+  },
+  fd_filestat_get(vfd: Vfd, _fd: number, ptr: number) {
+    if (!has(vfd, R.FD_FILESTAT_GET)) return E.NOTCAPABLE;
+    return writeFilestat(ptr, vfd.file, vfd.device);
+  },
+  fd_fdstat_get(vfd: Vfd, _fd: number, ptr: number) {
+    const dv = view();
+    dv.setBigUint64(ptr, 0n, true);
+    dv.setUint8(ptr, T.FILE);
+    dv.setUint16(ptr + 2, vfd.flags, true);
+    dv.setBigUint64(ptr + 8, vfd.rights, true);
+    dv.setBigUint64(ptr + 16, vfd.inheriting, true);
+    return E.SUCCESS;
+  },
+  /** Rights can only be dropped. */
+  fd_fdstat_set_rights(vfd: Vfd, _fd: number, base: bigint, inheriting: bigint) {
+    if ((base & ~vfd.rights) !== 0n || (inheriting & ~vfd.inheriting) !== 0n) return E.NOTCAPABLE;
+    vfd.rights = base;
+    vfd.inheriting = inheriting;
+    return E.SUCCESS;
+  },
+  fd_fdstat_set_flags: () => E.NOTCAPABLE, // like node:wasi for a read-only input: the right is never given
+  fd_close(vfd: Vfd, fd: number) {
+    vfds.delete(fd);
+    const file = vfd.file;
+    if (--file.users === 0 && !file.pinned) {
+      post({ type: "close", index: file.index }); // handled after any earlier "open": one port, in order
+      file.fd = -1;
+    }
+    return E.SUCCESS;
+  },
+  fd_write: () => E.ROFS,
+  fd_pwrite: () => E.ROFS,
+  fd_allocate: () => E.ROFS,
+  fd_filestat_set_size: () => E.ROFS,
+  fd_filestat_set_times: () => E.ROFS,
+  fd_sync: () => E.NOTCAPABLE,
+  fd_datasync: () => E.NOTCAPABLE,
+  fd_readdir: () => E.NOTDIR,
+  fd_renumber: () => E.NOTSUP,
+};
+
 // ---- the import object ---------------------------------------------------------------------
 
 const wasi = new WASI({
@@ -422,10 +615,19 @@ const overrides: Record<string, (...args: never[]) => number> = {
       if (oflags & (O_CREAT | O_EXCL | O_TRUNC) || fdflags & FDFLAG_APPEND || rightsBase & RIGHT_FD_WRITE) return E.ROFS;
       rightsBase &= READ_ONLY_RIGHTS;
       rightsInheriting &= READ_ONLY_RIGHTS;
+      const file = mountedAt(parent, path);
+      if (file !== undefined) return typeof file === "number" ? file : openMounted(file, parent, oflags, rightsBase, rightsInheriting, fdflags, fdPtr);
+      // Everything else there is a directory: node:wasi opens nothing else under the inputs.
+      oflags |= O_DIRECTORY;
     }
     const result = real.path_open(dirfd, dirflags, pathPtr, pathLen, oflags, rightsBase, rightsInheriting, fdflags, fdPtr);
     if (result === E.SUCCESS) {
       const fd = view().getUint32(fdPtr, true);
+      if (fd >= VFD_BASE) {
+        // Unreachable (node:wasi numbers its fds densely from 0); refused rather than shadowed.
+        real.fd_close(fd);
+        return E.NFILE;
+      }
       fds.set(fd, child(parent, path));
       listings.delete(fd);
       if (oflags & O_CREAT) account(0, 1);
@@ -459,6 +661,8 @@ const overrides: Record<string, (...args: never[]) => number> = {
     if (parent === undefined) return E.BADF;
     const path = readPath(pathPtr, pathLen);
     if (typeof path === "number") return path;
+    const file = parent.readOnly ? mountedAt(parent, path) : undefined;
+    if (file !== undefined) return typeof file === "number" ? file : writeFilestat(ptr, file, parent.root + 1);
     const result = real.path_filestat_get(fd, flags, pathPtr, pathLen, ptr);
     if (result === E.SUCCESS) sanitizeFilestat(ptr, child(parent, path).guest, parent.root + 1);
     return result;
@@ -478,9 +682,16 @@ function checkPath(fd: number, pathPtr: number, pathLen: number, changes: boolea
 /** Every import: refuses to go on once the output cap is crossed, and turns bad pointers into EFAULT. */
 const imports: Record<string, Syscall> = {};
 for (const [name, fn] of Object.entries({ ...real, ...overrides })) {
+  // Every fd_* and path_* call takes an fd first: the mounted input files' fds never reach node:wasi.
+  const takesFd = name.startsWith("fd_") || name.startsWith("path_");
+  const onMounted = mountedCalls[name] ?? (() => (name.startsWith("path_") ? E.NOTDIR : E.BADF));
   imports[name] = ((...args: unknown[]) => {
     if (outputLimit !== undefined) throw new OutputLimitError(outputLimit);
     try {
+      if (takesFd && (args[0] as number) >= VFD_BASE) {
+        const mounted = vfds.get(args[0] as number);
+        return mounted === undefined ? E.BADF : (onMounted as (...a: unknown[]) => number)(mounted, ...args);
+      }
       return (fn as (...a: unknown[]) => number)(...args);
     } catch (error) {
       if (error instanceof RangeError && memory !== undefined && !(error.message.includes("call stack"))) return E.FAULT;
@@ -524,13 +735,15 @@ function run(): void {
         },
       },
     });
-    if (outputLimit === undefined) post({ type: "exit", exitCode: exitCode ?? 0, durationMs: performance.now() - started, memoryBytes: memoryBytes() });
+    if (outputLimit === undefined)
+      post({ type: "exit", exitCode: exitCode ?? 0, durationMs: performance.now() - started, memoryBytes: memoryBytes(), ...(firstReadAt === undefined ? {} : { firstReadAt }) });
   } catch (error) {
     if (outputLimit !== undefined || error instanceof OutputLimitError) return;
     const message = error instanceof Error ? error.message : String(error);
     post({ type: "trap", message, durationMs: performance.now() - started, memoryBytes: memoryBytes() });
   } finally {
     // node:wasi never closes the host fds behind guest fds; close every one the guest left open.
+    // (The mounted input files' host fds are the executor's: it closes them.)
     for (const fd of [...fds.keys()]) if (fd >= 3) real.fd_close(fd);
   }
 }
