@@ -1,8 +1,9 @@
 // readseq: reads one file from start to end in reads of a fixed size and prints the byte count and
-// a cheap checksum (the sum of its 64-bit words) to stdout. The job behind the WASM read benchmark
-// (scripts/bench-data/wasm-read.ts); built natively it is the baseline there too.
+// a cheap checksum (the sum of its 64-bit words) to stdout, and to a report file when one is named
+// (a result jobs can download). The job behind the WASM read benchmarks (scripts/bench-data/);
+// built natively it is the baseline there too.
 //
-//   readseq <path> [read size in bytes (default 1048576)]
+//   readseq <path> [read size in bytes (default 1048576)] [report file]
 // Build: clang --target=wasm32-wasi -O2 -Wl,--strip-all -o readseq.wasm readseq.c  (or ./build.sh)
 #include <fcntl.h>
 #include <stdint.h>
@@ -13,7 +14,7 @@
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: readseq <path> [read size]\n");
+    fprintf(stderr, "usage: readseq <path> [read size] [report file]\n");
     return 2;
   }
   size_t chunk = argc > 2 ? strtoul(argv[2], NULL, 10) : 1048576;
@@ -38,5 +39,12 @@ int main(int argc, char **argv) {
   }
   close(fd);
   printf("%lld bytes sum=%016llx\n", total, (unsigned long long)sum);
+  if (argc > 3) {
+    FILE *report = fopen(argv[3], "w");
+    if (!report || fprintf(report, "%lld bytes sum=%016llx\n", total, (unsigned long long)sum) < 0 || fclose(report) != 0) {
+      perror(argv[3]);
+      return 1;
+    }
+  }
   return 0;
 }

@@ -416,6 +416,9 @@ export function createPipeline(o: PipelineOptions) {
       return move(row, "executed", { resultCid: resultCidBytes(cid.toString()) });
     } catch (caught) {
       if (o.signal.aborted) throw new Later("shutting down");
+      // A stored input that changed under the job (truncated: its reads fail) explains the failure better than the exit code.
+      if (inputFailure === undefined && !(caught instanceof InputError))
+        for (const input of inputs) await input.checkUnchanged?.().catch((error: unknown) => (inputFailure ??= error));
       const error = inputFailure ?? caught;
       if (error instanceof InputError) {
         o.metrics.jobsFailed.inc({ code: error.code });
