@@ -108,7 +108,23 @@ describe("agent: locality jobs over stored pieces", function () {
     }
   };
 
-  it("runs a job over a proven stored piece read where it lies, and settles it", async function () {
+  it("verifies the pieces it proves at start, and does not claim jobs over the one that fails", async function () {
+    const before = await fingerprint(join(dir, "pieces"));
+    await until("both start-up verifications", async () => (await metric("shoal_piece_verifications_total")) === 2);
+    assert.equal(await metric("shoal_piece_verifications_total", { result: "ok" }), 1);
+    assert.equal(await metric("shoal_piece_verifications_total", { result: "INPUT_CORRUPT" }), 1);
+    assert.equal(await metric("shoal_pieces_failed_verification"), 1);
+
+    const claims = await metric("shoal_tx_sent_total", { kind: "claim" });
+    const { jobId } = await submit(corrupt.v2);
+    await until("the job to be refused", () => agent.store.job(jobId)?.state === "refused");
+    assert.match(agent.store.job(jobId)?.reason ?? "", /input/);
+    assert.equal(await metric("shoal_tx_sent_total", { kind: "claim" }), claims, "not claimed");
+    assert.equal(await metric("shoal_piece_verifications_total"), 2, "not hashed again");
+    assert.deepEqual(await fingerprint(join(dir, "pieces")), before, "the piece directory is untouched");
+  });
+
+  it("runs a job over a proven stored piece read where it lies, without hashing it again, and settles it", async function () {
     const before = await fingerprint(join(dir, "pieces"));
     const { jobId } = await submit(good.v2);
     const { resultCid } = await waitForResult(chain.publicClient, { jobId, market: chain.market, timeout: 60_000, pollingInterval: 100 });
@@ -119,30 +135,20 @@ describe("agent: locality jobs over stored pieces", function () {
     assert.deepEqual(await fingerprint(join(dir, "pieces")), before);
   });
 
-  it("fails a job over a corrupt proven piece before any result leaves the agent, and never offers the piece again", async function () {
-    const before = await fingerprint(join(dir, "pieces"));
-    const sent = await metric("shoal_tx_sent_total", { kind: "reveal" });
-    const { jobId } = await submit(corrupt.v2);
-    await until("the job to fail", () => agent.store.job(jobId)?.state === "failed");
-    const row = agent.store.job(jobId)!;
-    assert.match(row.reason ?? "", /^INPUT_CORRUPT: .*its CommP is baga/);
-    assert.equal(await metric("shoal_tx_sent_total", { kind: "reveal" }), sent, "no result sent");
-    assert.equal((await getJob(chain.publicClient, { jobId, market: chain.market })).status, "Open");
-    assert.equal(await metric("shoal_piece_verifications_total", { result: "INPUT_CORRUPT" }), 1);
-    assert.equal(await metric("shoal_pieces_failed_verification"), 1);
-
-    // The next job over it is not claimed: the piece is no longer held.
-    const next = await submit(corrupt.v2);
-    await until("the job to be refused", () => agent.store.job(next.jobId)?.state === "refused");
-    assert.match(agent.store.job(next.jobId)?.reason ?? "", /input/);
-    assert.equal(await metric("shoal_piece_verifications_total", { result: "INPUT_CORRUPT" }), 1, "not hashed again");
-    assert.deepEqual(await fingerprint(join(dir, "pieces")), before, "the piece directory is untouched");
-  });
-
-  it("hashes nothing more for a second job over the verified piece", async function () {
+  it("fails a job over a proven piece that went bad since its verdict, before any result leaves the agent", async function () {
+    // The stored file is rewritten with one bit flipped: a new version, with no verdict yet. The
+    // job may start (its locality is proven), but its result waits for the verification, which fails.
+    const path = join(dir, "pieces", good.v2);
+    const bad = Buffer.from(text("good"));
+    bad[100] ^= 0x04;
+    await writeFile(path, bad);
+    const reveals = await metric("shoal_tx_sent_total", { kind: "reveal" });
     const { jobId } = await submit(good.v2);
-    await waitForResult(chain.publicClient, { jobId, market: chain.market, timeout: 60_000, pollingInterval: 100 });
-    assert.equal(await metric("shoal_piece_verifications_total", { result: "ok" }), 1);
+    await until("the job to fail", () => agent.store.job(jobId)?.state === "failed");
+    assert.match(agent.store.job(jobId)?.reason ?? "", /^INPUT_CORRUPT: .*its CommP is baga/);
+    assert.equal(await metric("shoal_tx_sent_total", { kind: "reveal" }), reveals, "no result sent");
+    assert.equal((await getJob(chain.publicClient, { jobId, market: chain.market })).status, "Open");
+    assert.equal(await metric("shoal_pieces_failed_verification"), 2);
   });
 });
 
