@@ -218,3 +218,60 @@ export class DestinationNotEmptyError extends ShoalError {
     this.path = path;
   }
 }
+
+export type UnexpectedBlockErrorType = UnexpectedBlockError & { name: "UnexpectedBlockError" };
+
+/**
+ * A CAR block arrived out of place: result CARs hold the DAG's blocks in depth-first order, each
+ * once, so every block must be the next one the walk from the root expects. A block that is not
+ * (another DAG's, a duplicate, a reordering) is refused before it is written anywhere.
+ *
+ * @example
+ * if (error instanceof UnexpectedBlockError) console.log(error.expected, error.actual);
+ */
+export class UnexpectedBlockError extends ShoalError {
+  /** The block the walk expected. */
+  readonly expected: string;
+  /** The block that came. */
+  readonly actual: string;
+
+  constructor({ expected, actual }: { expected: string; actual: string }) {
+    super(`Result CAR holds block ${actual} where block ${expected} belongs.`, {
+      metaMessages: ["The CAR is not the canonical CAR of this result. Download it from another provider."],
+      name: "UnexpectedBlockError",
+    });
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+export type ResultDownloadInterruptedErrorType = ResultDownloadInterruptedError & { name: "ResultDownloadInterruptedError" };
+
+/**
+ * A result download stopped before the CAR was complete (the connection dropped, the body ended
+ * early, a timeout). The verified part is kept on disk; the next attempt resumes from it with an
+ * HTTP Range request.
+ *
+ * @example
+ * if (error instanceof ResultDownloadInterruptedError) console.log(`kept ${error.received} bytes`);
+ */
+export class ResultDownloadInterruptedError extends ShoalError {
+  /** Where from. */
+  readonly url: string;
+  /** Verified CAR bytes kept so far. */
+  readonly received: number;
+  /** CAR size, when the server told it. */
+  readonly total: number | undefined;
+
+  constructor({ url, received, total, cause }: { url: string; received: number; total?: number | undefined; cause?: unknown }) {
+    const detail = cause instanceof Error ? `: ${cause.message.split("\n")[0]}` : "";
+    super(`Download of ${url} stopped after ${received}${total === undefined ? "" : ` of ${total}`} bytes${detail}.`, {
+      cause,
+      metaMessages: ["The verified part is kept: run the download again to resume it."],
+      name: "ResultDownloadInterruptedError",
+    });
+    this.url = url;
+    this.received = received;
+    this.total = total;
+  }
+}

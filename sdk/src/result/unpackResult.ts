@@ -1,9 +1,12 @@
-import { createReadStream } from "node:fs";
+import { createReadStream, createWriteStream } from "node:fs";
 import { chmod, mkdir, mkdtemp, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
+import { pipeline } from "node:stream/promises";
 
 import { CarBlockIterator } from "@ipld/car/iterator";
-import { exporter, type UnixFSDirectory, type UnixFSEntry } from "ipfs-unixfs-exporter";
+import { CarIndexer } from "@ipld/car/indexer";
+import * as dagPb from "@ipld/dag-pb";
+import { exporter, type ReadableStorage, type UnixFSDirectory, type UnixFSEntry, type UnixFSFile, type RawNode } from "ipfs-unixfs-exporter";
 import { equals } from "multiformats/bytes";
 import { CID } from "multiformats/cid";
 
@@ -27,7 +30,12 @@ import {
   type UnsupportedEntryErrorType,
 } from "../errors/result.js";
 import { MemoryBlockstore } from "./blockstore.js";
+import { MAX_RESULT_BLOCK_BYTES } from "./carFormat.js";
+import { type BlockLocation, blockKey, FileBlockstore } from "./fileBlockstore.js";
 import { verifyBlock } from "./verifyBlock.js";
+
+/** Where the exporter and the file writer read blocks from. */
+type BlockSource = ReadableStorage & { read(cid: CID): Promise<Uint8Array> };
 
 export type UnpackResultOptions = {
   /** The result CID the CAR must hold (the one settled on chain). */
@@ -68,8 +76,13 @@ export type UnpackResultErrorType =
  * directory beside `destDir` and renamed into place, so a failure leaves nothing behind.
  * `destDir` must not exist or be an empty directory.
  *
+ * A CAR given as a file path is read in place (an index of block offsets in memory, each block
+ * verified as it is read), and a stream is first spooled to a file beside `destDir`: memory is
+ * bounded by the largest block, not by the result. A Uint8Array is unpacked from memory.
+ *
  * @example
  * const { files, size } = await unpackResult(carBytes, "./result", { expectedCid: job.resultCid });
+ * await unpackResult("./result.car", "./big-result", { expectedCid: job.resultCid });
  */
 export async function unpackResult(
   car: Uint8Array | string | AsyncIterable<Uint8Array>,
@@ -80,27 +93,46 @@ export async function unpackResult(
   const maxBytes = options.maxBytes === undefined ? undefined : BigInt(options.maxBytes);
   const destination = resolve(destDir);
   await checkDestination(destination);
-
-  const store = await loadCar(car, expected);
-  const root = await load(expected, store);
-  if (root.type !== "directory") throw new InvalidCarError({ reason: "the result root is not a directory" });
-
   await mkdir(dirname(destination), { recursive: true });
-  const staging = await mkdtemp(join(dirname(destination), ".shoal-unpack-"));
-  await chmod(staging, 0o755); // mkdtemp makes it private; the result directory should not be
-  const stats = { files: 0, directories: 0, size: 0n };
-  try {
-    await writeDirectory(root, staging, "", store, stats, maxBytes);
-    try {
-      await rename(staging, destination); // replaces an empty directory atomically
-    } catch (error) {
-      throw new DestinationNotEmptyError({ path: destination, cause: error });
+
+  let spooled: string | undefined;
+  let store: BlockSource & { close?: () => Promise<void> };
+  if (car instanceof Uint8Array) store = await loadCar(car, expected);
+  else {
+    let path = car;
+    if (typeof path !== "string") {
+      spooled = join(dirname(destination), `.shoal-unpack-${process.pid}-${Date.now()}.car`);
+      await pipeline(path, createWriteStream(spooled));
+      path = spooled;
     }
-  } catch (error) {
-    await rm(staging, { recursive: true, force: true });
-    throw error;
+    store = await indexCar(path, expected).catch(async (error: unknown) => {
+      if (spooled !== undefined) await rm(spooled, { force: true });
+      throw error;
+    });
   }
-  return { cid: expected, path: destination, ...stats };
+
+  try {
+    const root = await load(expected, store);
+    if (root.type !== "directory") throw new InvalidCarError({ reason: "the result root is not a directory" });
+    const staging = await mkdtemp(join(dirname(destination), ".shoal-unpack-"));
+    await chmod(staging, 0o755); // mkdtemp makes it private; the result directory should not be
+    const stats = { files: 0, directories: 0, size: 0n };
+    try {
+      await writeDirectory(root, staging, "", store, stats, maxBytes);
+      try {
+        await rename(staging, destination); // replaces an empty directory atomically
+      } catch (error) {
+        throw new DestinationNotEmptyError({ path: destination, cause: error });
+      }
+    } catch (error) {
+      await rm(staging, { recursive: true, force: true });
+      throw error;
+    }
+    return { cid: expected, path: destination, ...stats };
+  } finally {
+    await store.close?.();
+    if (spooled !== undefined) await rm(spooled, { force: true });
+  }
 }
 
 function toCid(cid: CID | string): CID {
@@ -123,31 +155,48 @@ export async function checkDestination(path: string): Promise<void> {
 }
 
 /** Reads every block of the CAR, verifying each, after checking that its only root is `expected`. */
-async function loadCar(car: Uint8Array | string | AsyncIterable<Uint8Array>, expected: CID): Promise<MemoryBlockstore> {
+async function loadCar(car: Uint8Array, expected: CID): Promise<BlockSource> {
   const store = new MemoryBlockstore();
   await rethrowAsCarError(async () => {
-    const source = typeof car === "string" ? createReadStream(car) : car;
-    const blocks =
-      source instanceof Uint8Array
-        ? await CarBlockIterator.fromBytes(source)
-        : await CarBlockIterator.fromIterable(source as AsyncIterable<Uint8Array>);
-    const roots = await blocks.getRoots();
-    if (roots.length !== 1) throw new InvalidCarError({ reason: `it has ${roots.length} roots; a result CAR has one` });
-    if (!equals(roots[0].bytes, expected.bytes))
-      throw new ResultRootMismatchError({ expected: String(expected), actual: String(roots[0]) });
+    const blocks = await CarBlockIterator.fromBytes(car);
+    checkRoots(await blocks.getRoots(), expected);
     for await (const { cid, bytes } of blocks) {
       await verifyBlock(cid, bytes);
       await store.put(cid, bytes);
     }
   }, "it is not a readable CARv1");
-  return store;
+  return Object.assign(store, { read: async (cid: CID) => store.get(cid).next().value as Uint8Array });
+}
+
+/**
+ * Indexes the CAR file at `path` (block offsets only, read as a stream) after checking that its
+ * only root is `expected`; blocks are verified when they are read.
+ */
+async function indexCar(path: string, expected: CID): Promise<FileBlockstore> {
+  const index = new Map<string, BlockLocation>();
+  await rethrowAsCarError(async () => {
+    const blocks = await CarIndexer.fromIterable(createReadStream(path));
+    checkRoots(await blocks.getRoots(), expected);
+    for await (const { cid, blockOffset, blockLength } of blocks) {
+      if (blockLength > MAX_RESULT_BLOCK_BYTES)
+        throw new InvalidCarError({ reason: `a block of ${blockLength} bytes exceeds the ${MAX_RESULT_BLOCK_BYTES}-byte limit` });
+      const key = blockKey(cid);
+      if (!index.has(key)) index.set(key, { offset: blockOffset, length: blockLength });
+    }
+  }, "it is not a readable CARv1");
+  return FileBlockstore.over(path, index);
+}
+
+function checkRoots(roots: CID[], expected: CID): void {
+  if (roots.length !== 1) throw new InvalidCarError({ reason: `it has ${roots.length} roots; a result CAR has one` });
+  if (!equals(roots[0].bytes, expected.bytes)) throw new ResultRootMismatchError({ expected: String(expected), actual: String(roots[0]) });
 }
 
 async function writeDirectory(
   directory: UnixFSDirectory,
   target: string,
   relative: string,
-  store: MemoryBlockstore,
+  store: BlockSource,
   stats: { files: number; directories: number; size: bigint },
   maxBytes: bigint | undefined,
 ): Promise<void> {
@@ -175,15 +224,19 @@ async function writeDirectory(
         throw duplicateOr(error, path);
       });
       try {
-        const chunks = entry.content()[Symbol.asyncIterator]();
+        let written = 0n;
+        const chunks = fileBytes(entry, store)[Symbol.asyncIterator]();
         for (;;) {
           const next = await rethrowAsCarError(() => chunks.next(), `file ${path} cannot be read`);
           if (next.done) break;
+          written += BigInt(next.value.length);
           stats.size += BigInt(next.value.length);
           if (maxBytes !== undefined && stats.size > maxBytes)
             throw new ResultTooLargeError({ size: stats.size, maxBytes, path });
           await file.write(next.value);
         }
+        if (written !== entry.size)
+          throw new InvalidCarError({ reason: `file ${path} holds ${written} bytes where its node says ${entry.size}` });
       } finally {
         await file.close();
       }
@@ -192,6 +245,25 @@ async function writeDirectory(
       const kind = entry.type === "file" && entry.unixfs.type === "symlink" ? "symlink" : "unknown";
       throw new UnsupportedEntryError({ path, kind });
     }
+  }
+}
+
+/**
+ * The bytes of a file in order, one block at a time: a node's own data, then its children's
+ * (the exporter's content() reads ahead without bound, so large files are walked here).
+ */
+async function* fileBytes(entry: UnixFSFile | RawNode, store: BlockSource): AsyncGenerator<Uint8Array> {
+  if (entry.type === "raw") {
+    yield entry.node;
+    return;
+  }
+  if (entry.unixfs.data !== undefined && entry.unixfs.data.length > 0) yield entry.unixfs.data;
+  for (const link of entry.node.Links) {
+    if (link.Hash.code === dagPb.code) {
+      const child = await load(link.Hash, store);
+      if (child.type !== "file") throw new InvalidCarError({ reason: `block ${link.Hash} inside a file is not a file node` });
+      yield* fileBytes(child, store);
+    } else yield await store.read(link.Hash);
   }
 }
 
@@ -207,7 +279,7 @@ function duplicateOr(error: unknown, path: string): unknown {
     : error;
 }
 
-async function load(cid: CID, store: MemoryBlockstore): Promise<UnixFSEntry> {
+async function load(cid: CID, store: BlockSource): Promise<UnixFSEntry> {
   return rethrowAsCarError(() => exporter(cid, store), `block ${cid} is not a UnixFS node`);
 }
 

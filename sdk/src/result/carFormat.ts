@@ -1,0 +1,97 @@
+import { type FileHandle, open } from "node:fs/promises";
+
+import { CarWriter } from "@ipld/car/writer";
+import type { CID } from "multiformats/cid";
+import { varint } from "multiformats";
+
+/**
+ * Largest block a result CAR may hold: 1 MiB leaves and directory shards just above 256 KiB fit
+ * well below it (it is also bitswap's limit). A reader refuses bigger blocks before buffering them,
+ * so its memory stays bounded by this, not by the result.
+ */
+export const MAX_RESULT_BLOCK_BYTES = 2 * 1_048_576;
+
+/** The CARv1 header naming `root` as the only root, its length varint included. */
+export async function carHeader(root: CID): Promise<Uint8Array> {
+  const { writer, out } = CarWriter.create([root]);
+  const chunks: Uint8Array[] = [];
+  const read = (async () => {
+    for await (const chunk of out) chunks.push(chunk);
+  })();
+  await writer.close();
+  await read;
+  return Buffer.concat(chunks);
+}
+
+/** What precedes a block's bytes in a CARv1: the section length varint and the CID. */
+export function blockPrefix(cid: CID, length: number): Uint8Array {
+  const sectionLength = cid.bytes.length + length;
+  const prefix = new Uint8Array(varint.encodingLength(sectionLength) + cid.bytes.length);
+  varint.encodeTo(sectionLength, prefix, 0);
+  prefix.set(cid.bytes, prefix.length - cid.bytes.length);
+  return prefix;
+}
+
+/**
+ * Appends bytes to a file through a small buffer, so many small blocks cost few writes and a
+ * large one is written directly. `flush` makes everything written so far durable in the file.
+ */
+export class AppendWriter {
+  readonly #file: FileHandle;
+  readonly #buffer = Buffer.allocUnsafe(1_048_576);
+  #buffered = 0;
+  #position: number;
+
+  private constructor(file: FileHandle, position: number) {
+    this.#file = file;
+    this.#position = position;
+  }
+
+  /** Opens `path` for appending at `position` (default: a new, empty file). */
+  static async open(path: string, position = 0): Promise<AppendWriter> {
+    const file = await open(path, position === 0 ? "w" : "r+");
+    if (position > 0) await file.truncate(position);
+    return new AppendWriter(file, position);
+  }
+
+  /** Bytes in the file once buffered bytes are flushed. */
+  get size(): number {
+    return this.#position + this.#buffered;
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    if (this.#buffered + bytes.length > this.#buffer.length) await this.flush();
+    if (bytes.length >= this.#buffer.length) {
+      await this.#writeAll(bytes);
+      return;
+    }
+    this.#buffer.set(bytes, this.#buffered);
+    this.#buffered += bytes.length;
+  }
+
+  async flush(): Promise<void> {
+    if (this.#buffered === 0) return;
+    const pending = this.#buffer.subarray(0, this.#buffered);
+    this.#buffered = 0;
+    await this.#writeAll(pending);
+  }
+
+  /** Flushes and closes; returns the file's size. */
+  async close(): Promise<number> {
+    try {
+      await this.flush();
+    } finally {
+      await this.#file.close();
+    }
+    return this.#position;
+  }
+
+  async #writeAll(bytes: Uint8Array): Promise<void> {
+    let done = 0;
+    while (done < bytes.length) {
+      const { bytesWritten } = await this.#file.write(bytes, done, bytes.length - done, this.#position);
+      done += bytesWritten;
+      this.#position += bytesWritten;
+    }
+  }
+}
