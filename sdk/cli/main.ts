@@ -55,7 +55,7 @@ export function buildProgram(): Command {
 
   job
     .command("get")
-    .description("download a settled job's result, verify it against the CID on chain, unpack it")
+    .description("download a settled job's result, verify it block by block against the CID on chain, unpack it (an interrupted download resumes)")
     .argument("<id>", "job ID", parseJobId)
     .requiredOption("-o, --out <dir>", "directory to unpack into (new or empty)")
     .action(async (id: bigint, options: { out: string }, command: Command) => (await import("./commands/get.js")).getCommand(id, options, globals(command)));

@@ -1,7 +1,13 @@
 // Shoal SDK, the parts that need Node's file system: download a verified result into a
 // directory, compute the canonical result CID of a directory, pack and unpack result CARs.
 // Browsers use "@shoal/sdk" (no `node:` module is reachable from it).
-export { fetchResult, type FetchResultErrorType, type FetchResultParameters, type FetchResultReturnType } from "./actions/fetchResult.js";
+export {
+  fetchResult,
+  type FetchResultErrorType,
+  type FetchResultParameters,
+  type FetchResultReturnType,
+  type ResultProgress,
+} from "./actions/fetchResult.js";
 export {
   type ComputeResultCidErrorType,
   type ComputeResultCidOptions,

@@ -515,8 +515,8 @@ describe("job spec v1", () => {
       "BlockVerificationError", "DestinationNotEmptyError", "InvalidCarError", "InvalidEntryNameError",
       "InvalidPieceCidError", "InvalidPieceSizeError", "InvalidPipelineError", "InvalidResultCidError", "InvalidSpecError",
       "InvalidSpecTemplateError",
-      "MissingBlockError", "PayloadTooSmallError", "PipelineStepFailedError", "PipelineSubmitError", "ResultRootMismatchError", "ResultTooLargeError", "ShoalError", "SpecTooLargeError",
-      "UnsupportedEntryError",
+      "MissingBlockError", "PayloadTooSmallError", "PipelineStepFailedError", "PipelineSubmitError", "ResultDownloadInterruptedError", "ResultRootMismatchError", "ResultTooLargeError", "ShoalError", "SpecTooLargeError",
+      "UnexpectedBlockError", "UnsupportedEntryError",
     ]);
   });
 });

@@ -14,7 +14,9 @@ const CAR_CONTENT_TYPE = `${CAR_MEDIA_TYPE}; version=1; order=dfs; dups=n`;
  * `GET|HEAD /ipfs/<cid>?format=car` (or `Accept: application/vnd.ipld.car`), the trustless
  * gateway convention (IPIP-402) restricted to what the agent holds: whole results by root CID.
  * Only CARs are served, so clients verify every byte: 400 for a malformed CID or a path below the
- * root, 406 when the client does not accept a CAR, 404 for a result not stored here.
+ * root, 406 when the client does not accept a CAR, 404 for a result not stored here. One byte
+ * range of the CAR may be asked for (`Range: bytes=<n>-`, how downloads resume): 206 with
+ * Content-Range, 416 when it starts past the end.
  */
 export async function serveIpfs(
   request: IncomingMessage,
@@ -39,28 +41,65 @@ export async function serveIpfs(
   if (file === undefined) return text(response, 404, `Result ${cid} is not stored here\n`);
   try {
     const { size } = await file.stat();
-    response.writeHead(200, {
+    const etag = `"${cid}.car"`;
+    const headers = {
       "content-type": CAR_CONTENT_TYPE,
-      "content-length": size,
       "content-disposition": `attachment; filename="${cid}.car"`,
       "cache-control": "public, max-age=29030400, immutable",
-      etag: `"${cid}.car"`,
+      "accept-ranges": "bytes",
+      etag,
       vary: "Accept",
       "x-content-type-options": "nosniff",
       "x-ipfs-path": `/ipfs/${cid}`,
       "x-ipfs-roots": cid.toString(),
-    });
-    if (request.method === "HEAD") {
+    };
+    // If-Range names the representation a partial download started from: a range of another is not served.
+    const ifRange = request.headers["if-range"];
+    const range = ifRange === undefined || ifRange === etag ? parseRange(request.headers.range, size) : undefined;
+    if (range === "unsatisfiable") {
+      response.writeHead(416, { ...headers, "content-range": `bytes */${size}`, "content-length": 0 });
       response.end();
       return;
     }
-    // The open handle keeps the CAR readable even if prune removes it meanwhile.
-    await pipeline(file.createReadStream({ autoClose: false }), response).catch(() => {
+    const { start, end } = range ?? { start: 0, end: size - 1 };
+    response.writeHead(range === undefined ? 200 : 206, {
+      ...headers,
+      "content-length": end - start + 1,
+      ...(range === undefined ? {} : { "content-range": `bytes ${start}-${end}/${size}` }),
+    });
+    if (request.method === "HEAD" || end < start) {
+      response.end();
+      return;
+    }
+    // Streamed from disk (never buffered whole); the open handle keeps the CAR readable even if
+    // prune removes it meanwhile.
+    await pipeline(file.createReadStream({ autoClose: false, start, end }), response).catch(() => {
       response.destroy(); // the client went away: nothing to report
     });
   } finally {
     await file.close();
   }
+}
+
+/**
+ * A `Range` header against a CAR of `size` bytes (RFC 9110 §14): one `bytes=` range, as
+ * `start-end`, `start-` or `-suffix`, clamped to the CAR. Undefined (serve the whole CAR) when
+ * there is none, it is malformed, or it asks for several ranges; "unsatisfiable" when it starts
+ * past the end (or asks for an empty suffix).
+ */
+export function parseRange(header: string | undefined, size: number): { start: number; end: number } | "unsatisfiable" | undefined {
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header?.trim() ?? "");
+  if (match === null || (match[1] === "" && match[2] === "")) return undefined;
+  if (match[1] === "") {
+    const suffix = Number(match[2]);
+    if (suffix === 0 || size === 0) return "unsatisfiable";
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(match[1]);
+  const end = match[2] === "" ? size - 1 : Number(match[2]);
+  if (end < start) return undefined; // invalid: ignored, as the RFC says
+  if (start >= size) return "unsatisfiable";
+  return { start, end: Math.min(end, size - 1) };
 }
 
 /**
