@@ -82,6 +82,49 @@ describe("agent gateway", () => {
     assert.equal((await head.arrayBuffer()).byteLength, 0);
   });
 
+  it("serves one byte range of the CAR: 206 with Content-Range, 416 past the end, the whole CAR otherwise", async () => {
+    const whole = Buffer.from(await (await fetch(`${gateway.url}/ipfs/${stored.cid}?format=car`)).arrayBuffer());
+    const get = (range: string, extra: Record<string, string> = {}, method = "GET") =>
+      fetch(`${gateway.url}/ipfs/${stored.cid}?format=car`, { method, headers: { range, ...extra } });
+    const size = stored.size;
+    const cases: [string, number, number][] = [
+      [`bytes=100-`, 100, size - 1],
+      [`bytes=0-99`, 0, 99],
+      [`bytes=${size - 10}-${size + 500}`, size - 10, size - 1], // clamped to the end
+      [`bytes=-50`, size - 50, size - 1],
+      [`bytes=-${size + 1}`, 0, size - 1],
+    ];
+    for (const [range, start, end] of cases) {
+      const response = await get(range);
+      assert.equal(response.status, 206, range);
+      assert.equal(response.headers.get("content-range"), `bytes ${start}-${end}/${size}`, range);
+      assert.equal(response.headers.get("accept-ranges"), "bytes");
+      const body = Buffer.from(await response.arrayBuffer());
+      assert.equal(Number(response.headers.get("content-length")), end - start + 1);
+      assert.ok(body.equals(whole.subarray(start, end + 1)), range);
+    }
+    for (const range of [`bytes=${size}-`, `bytes=${size + 100}-200000000`, "bytes=-0"]) {
+      const response = await get(range);
+      assert.equal(response.status, 416, range);
+      assert.equal(response.headers.get("content-range"), `bytes */${size}`);
+      assert.equal((await response.arrayBuffer()).byteLength, 0);
+    }
+    // Malformed, reversed and multiple ranges are ignored (RFC 9110): the whole CAR.
+    for (const range of ["bytes=abc", "bytes=9-3", "bytes=0-1,5-9", "items=0-5", "bytes=-"]) {
+      const response = await get(range);
+      assert.equal(response.status, 200, range);
+      assert.equal((await response.arrayBuffer()).byteLength, size);
+    }
+    // If-Range: a range of the same representation only.
+    assert.equal((await get("bytes=10-", { "if-range": `"${stored.cid}.car"` })).status, 206);
+    const stale = await get("bytes=10-", { "if-range": '"something-else"' });
+    assert.equal(stale.status, 200);
+    assert.equal((await stale.arrayBuffer()).byteLength, size);
+    const head = await get("bytes=10-19", {}, "HEAD");
+    assert.equal(head.status, 206);
+    assert.equal(head.headers.get("content-length"), "10");
+  });
+
   it("answers 404 for a CID it does not store, 400 for a malformed CID or a path, 406 when a CAR is not accepted", async () => {
     const unknown = (await computeResultCid(await outputDir())).toString();
     const status = async (path: string, init?: RequestInit) => {

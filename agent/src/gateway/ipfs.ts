@@ -96,9 +96,9 @@ export function parseRange(header: string | undefined, size: number): { start: n
     return { start: Math.max(0, size - suffix), end: size - 1 };
   }
   const start = Number(match[1]);
-  const end = match[2] === "" ? size - 1 : Number(match[2]);
-  if (end < start) return undefined; // invalid: ignored, as the RFC says
+  if (match[2] !== "" && Number(match[2]) < start) return undefined; // invalid: ignored, as the RFC says
   if (start >= size) return "unsatisfiable";
+  const end = match[2] === "" ? size - 1 : Number(match[2]);
   return { start, end: Math.min(end, size - 1) };
 }
 

@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { rm, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 
 import type { CID } from "multiformats/cid";
 
@@ -119,7 +119,7 @@ class HttpStatusError extends Error {
   }
 }
 
-/** A verifier that has seen the verified prefix of `partPath` (which is cut to it); a fresh one if none. */
+/** A verifier that has seen the verified prefix of `partPath` (a fresh one if there is none). */
 async function recheck(partPath: string, expected: CID, maxBytes: bigint | undefined): Promise<CarStreamVerifier> {
   const fresh = () => CarStreamVerifier.create(expected, { maxBytes });
   const exists = await stat(partPath).then(
@@ -130,9 +130,9 @@ async function recheck(partPath: string, expected: CID, maxBytes: bigint | undef
   const verifier = await fresh();
   try {
     for await (const chunk of createReadStream(partPath)) await verifier.push(chunk as Buffer);
-  } catch {
-    await rm(partPath, { force: true }); // a part that does not verify is not resumed
-    return fresh();
+  } catch (error) {
+    // Bytes that do not verify are dropped (the file is cut to the verified prefix before the next write).
+    if (!(error instanceof ShoalError)) throw error;
   }
   return verifier;
 }
