@@ -73,7 +73,7 @@ export async function serveIpfs(
     }
     // Streamed from disk (never buffered whole); the open handle keeps the CAR readable even if
     // prune removes it meanwhile.
-    await pipeline(file.createReadStream({ autoClose: false, start, end }), response).catch(() => {
+    await pipeline(file.createReadStream({ autoClose: false, start, end, highWaterMark: 1_048_576 }), response).catch(() => {
       response.destroy(); // the client went away: nothing to report
     });
   } finally {

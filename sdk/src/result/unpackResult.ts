@@ -4,9 +4,9 @@ import { dirname, join, resolve, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 
 import { CarBlockIterator } from "@ipld/car/iterator";
-import { CarIndexer } from "@ipld/car/indexer";
 import * as dagPb from "@ipld/dag-pb";
 import { exporter, type ReadableStorage, type UnixFSDirectory, type UnixFSEntry, type UnixFSFile, type RawNode } from "ipfs-unixfs-exporter";
+import { varint } from "multiformats";
 import { equals } from "multiformats/bytes";
 import { CID } from "multiformats/cid";
 
@@ -169,22 +169,61 @@ async function loadCar(car: Uint8Array, expected: CID): Promise<BlockSource> {
 }
 
 /**
- * Indexes the CAR file at `path` (block offsets only, read as a stream) after checking that its
- * only root is `expected`; blocks are verified when they are read.
+ * Indexes the CAR file at `path` (block offsets only: one small read per block, the blocks
+ * themselves are not read) after checking that its only root is `expected`; blocks are verified
+ * when they are read.
  */
 async function indexCar(path: string, expected: CID): Promise<FileBlockstore> {
   const index = new Map<string, BlockLocation>();
-  await rethrowAsCarError(async () => {
-    const blocks = await CarIndexer.fromIterable(createReadStream(path));
-    checkRoots(await blocks.getRoots(), expected);
-    for await (const { cid, blockOffset, blockLength } of blocks) {
+  const file = await open(path, "r");
+  try {
+    const size = (await file.stat()).size;
+    const head = Buffer.alloc(160);
+    /** The section at `offset`: its length varint and the next bytes (a CID fits in them). */
+    const readSection = async (at: number) => {
+      const { bytesRead } = await file.read(head, 0, Math.min(head.length, size - at), at);
+      const bytes = head.subarray(0, bytesRead);
+      try {
+        const [length, prefix] = varint.decode(bytes);
+        return { length, prefix, bytes };
+      } catch (error) {
+        throw new InvalidCarError({ reason: `no section length at byte ${at}`, cause: error });
+      }
+    };
+    const header = await readSection(0);
+    let offset = header.prefix + header.length;
+    if (header.length > 1024 || offset > size) throw new InvalidCarError({ reason: "it is not a readable CARv1" });
+    const headerBytes = Buffer.alloc(offset);
+    await file.read(headerBytes, 0, offset, 0);
+    await checkHeader(headerBytes, expected);
+    while (offset < size) {
+      const { length, prefix, bytes } = await readSection(offset);
+      let cid: CID;
+      try {
+        cid = CID.decodeFirst(bytes.subarray(prefix))[0];
+      } catch (error) {
+        throw new InvalidCarError({ reason: `the block at byte ${offset} has no readable CID`, cause: error });
+      }
+      const blockLength = length - cid.bytes.length;
+      const blockOffset = offset + prefix + cid.bytes.length;
+      if (blockLength < 0 || blockOffset + blockLength > size) throw new InvalidCarError({ reason: `it is truncated at byte ${offset}` });
       if (blockLength > MAX_RESULT_BLOCK_BYTES)
         throw new InvalidCarError({ reason: `a block of ${blockLength} bytes exceeds the ${MAX_RESULT_BLOCK_BYTES}-byte limit` });
       const key = blockKey(cid);
       if (!index.has(key)) index.set(key, { offset: blockOffset, length: blockLength });
+      offset = blockOffset + blockLength;
     }
-  }, "it is not a readable CARv1");
+  } finally {
+    await file.close();
+  }
   return FileBlockstore.over(path, index);
+}
+
+/** Checks a CAR header (length varint included): one root, `expected`. */
+async function checkHeader(header: Uint8Array, expected: CID): Promise<void> {
+  await rethrowAsCarError(async () => {
+    checkRoots(await (await CarBlockIterator.fromBytes(header)).getRoots(), expected);
+  }, "it is not a readable CARv1");
 }
 
 function checkRoots(roots: CID[], expected: CID): void {
