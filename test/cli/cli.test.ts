@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -229,6 +230,53 @@ describe("shoal CLI (the real binary, against a local chain over HTTP)", functio
       assert.equal(served.downloads(), downloads, "refused before downloading");
     } finally {
       served.server.close();
+    }
+  });
+
+  it("job get resumes a download a dropped connection left, with Range, and refuses a corrupt CAR in one line", async function () {
+    const source = await mkdtemp(join(tmpdir(), "shoal-cli-large-"));
+    await writeFile(join(source, "model.bin"), randomBytes(6 * 1_048_576 + 99));
+    const packed = await packResult(source);
+    const cid = packed.cid.toString();
+    const car = Buffer.from(packed.carBytes);
+    const jobId = await submitJson();
+    await settle(jobId, resultCidBytes(packed.cid));
+    // Every response stops after 2.5 MiB (the connection drops); ranges are honoured.
+    const ranges: (string | undefined)[] = [];
+    let corrupt = false;
+    const server = createServer((req, res) => {
+      ranges.push(req.headers.range);
+      const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? "")?.[1] ?? 0);
+      const body = Buffer.from(car.subarray(start));
+      if (corrupt) body[body.length - 1000] ^= 0xff;
+      res.writeHead(start > 0 ? 206 : 200, {
+        "content-length": body.length,
+        ...(start > 0 ? { "content-range": `bytes ${start}-${car.length - 1}/${car.length}` } : {}),
+      });
+      res.write(body.subarray(0, 2.5 * 1_048_576), () => res.socket?.destroy());
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      await chain.setGateway(0, url);
+      await chain.setGateway(1, url);
+      const out = join(dir, `large-${jobId}`);
+      const run = ok(await shoal(["job", "get", String(jobId), "-o", out]));
+      assert.equal(ranges[0], undefined);
+      assert.ok(ranges.length >= 3 && ranges.slice(1).every((r) => /^bytes=[1-9]\d*-$/.test(r ?? "")), ranges.join(", "));
+      assert.match(run.stdout, new RegExp(`^wrote 1 file\\(s\\), ${6 * 1_048_576 + 99} bytes, to ${out}\n`));
+      assert.ok((await readFile(join(out, "model.bin"))).equals(await readFile(join(source, "model.bin"))));
+      assert.equal(run.stderr, ""); // no progress line off a terminal
+      await assert.rejects(readFile(`${out}.car.part`), /ENOENT/); // removed once unpacked
+
+      corrupt = true;
+      ranges.length = 0;
+      const bad = join(dir, `corrupt-${jobId}`);
+      assertOneLineError(await shoal(["job", "get", String(jobId), "-o", bad]), /Could not download result/);
+      assert.ok((await readFile(`${bad}.car.part`)).equals(car.subarray(0, (await readFile(`${bad}.car.part`)).length)), "unverified bytes kept");
+    } finally {
+      server.close();
+      server.closeAllConnections();
     }
   });
 

@@ -287,9 +287,13 @@ async function writeDirectory(
   }
 }
 
+/** Blocks of a file read ahead of the one being written (memory: this many blocks per DAG level). */
+const READ_AHEAD = 4;
+
 /**
- * The bytes of a file in order, one block at a time: a node's own data, then its children's
- * (the exporter's content() reads ahead without bound, so large files are walked here).
+ * The bytes of a file in order, one block at a time: a node's own data, then its children's,
+ * with up to READ_AHEAD children read ahead (the exporter's content() reads ahead without bound,
+ * so large files are walked here).
  */
 async function* fileBytes(entry: UnixFSFile | RawNode, store: BlockSource): AsyncGenerator<Uint8Array> {
   if (entry.type === "raw") {
@@ -297,12 +301,27 @@ async function* fileBytes(entry: UnixFSFile | RawNode, store: BlockSource): Asyn
     return;
   }
   if (entry.unixfs.data !== undefined && entry.unixfs.data.length > 0) yield entry.unixfs.data;
-  for (const link of entry.node.Links) {
-    if (link.Hash.code === dagPb.code) {
-      const child = await load(link.Hash, store);
-      if (child.type !== "file") throw new InvalidCarError({ reason: `block ${link.Hash} inside a file is not a file node` });
-      yield* fileBytes(child, store);
-    } else yield await store.read(link.Hash);
+  const links = entry.node.Links;
+  const ahead: Promise<Uint8Array | UnixFSEntry>[] = [];
+  let next = 0;
+  const fill = () => {
+    while (ahead.length < READ_AHEAD && next < links.length) {
+      const cid = links[next++].Hash;
+      const pending = cid.code === dagPb.code ? load(cid, store) : store.read(cid);
+      pending.catch(() => {}); // awaited in turn below; a failure must not go unhandled meanwhile
+      ahead.push(pending);
+    }
+  };
+  fill();
+  while (ahead.length > 0) {
+    const child = await (ahead.shift() as Promise<Uint8Array | UnixFSEntry>);
+    fill();
+    if (child instanceof Uint8Array) {
+      yield child;
+      continue;
+    }
+    if (child.type !== "file") throw new InvalidCarError({ reason: `block ${child.cid} inside a file is not a file node` });
+    yield* fileBytes(child, store);
   }
 }
 
