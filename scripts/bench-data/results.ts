@@ -42,6 +42,7 @@ export async function benchResults(options: { mebibytes?: number } = {}): Promis
     const curl = timed(() => execFileSync("curl", ["-sS", "-o", join(dir, "curl.car"), "-H", "accept: application/vnd.ipld.car", url]));
     await rm(join(dir, "curl.car"));
     const fetched = JSON.parse(await run(["download", url, packed.cid, join(dir, "download")])) as {
+      fetchOnlyMs: number;
       downloadMs: number;
       unpackMs: number;
       maxRssKb: number;
@@ -59,6 +60,7 @@ export async function benchResults(options: { mebibytes?: number } = {}): Promis
       { figure: `result ${label}: pack (store put)`, value: `${secs(packed.ms)}, ${mibps(packed.ms)}`, baseline: `dd ${secs(cp)}`, ratio: ratio(packed.ms, cp) },
       { figure: "result: pack (store put)", value: secs(packed.ms), baseline: `CID only ${secs(packed.cidMs)}`, ratio: ratio(packed.ms, packed.cidMs) },
       { figure: "result: serve + download + verify", value: `${secs(fetched.downloadMs)}, ${mibps(fetched.downloadMs)}`, baseline: `curl to a file, unverified ${secs(curl)}`, ratio: ratio(fetched.downloadMs, curl) },
+      { figure: "result: serve + download + verify", value: secs(fetched.downloadMs), baseline: `Node fetch to a file, unverified ${secs(fetched.fetchOnlyMs)}`, ratio: ratio(fetched.downloadMs, fetched.fetchOnlyMs) },
       { figure: "result: unpack to a directory", value: `${secs(fetched.unpackMs)}, ${mibps(fetched.unpackMs)}`, baseline: `dd ${secs(cp)}`, ratio: ratio(fetched.unpackMs, cp) },
       // Target ≤ 300 MB each; the baseline is the same process with its modules loaded and no work.
       { figure: "result: packer (agent) peak RSS", value: mb(packed.maxRssKb), baseline: `idle ${mb(floors.pack)}`, ratio: ratio(packed.maxRssKb, floors.pack) },

@@ -4,6 +4,11 @@
 //   download <url> <cid> <out>      the SDK downloads (verifying) to <out>.car.part and unpacks to <out>
 //   idle <pack|serve|download>      loads what that side loads, does nothing: the RSS floor
 // Each prints one JSON line (serve prints its URL first). Needs `npx tsc -b sdk agent`.
+import { createWriteStream } from "node:fs";
+import { rm } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+
 const [mode, ...args] = process.argv.slice(2);
 const maxRssKb = () => process.resourceUsage().maxRSS;
 
@@ -57,7 +62,12 @@ if (mode === "idle") {
   started = performance.now();
   await unpack.unpackResult(partPath, out, { expectedCid });
   const unpackMs = performance.now() - started;
-  console.log(JSON.stringify({ downloadMs, unpackMs, maxRssKb: maxRssKb() }));
+  // Then the same download by Node's fetch into a file, nothing verified (warm: favours it).
+  started = performance.now();
+  await pipeline(Readable.fromWeb((await fetch(url)).body), createWriteStream(`${out}.plain`));
+  const fetchOnlyMs = performance.now() - started;
+  await rm(`${out}.plain`);
+  console.log(JSON.stringify({ fetchOnlyMs, downloadMs, unpackMs, maxRssKb: maxRssKb() }));
 } else {
   throw new Error(`unknown mode ${mode}`);
 }

@@ -34,13 +34,16 @@ export function blockPrefix(cid: CID, length: number): Uint8Array {
 
 /**
  * Appends bytes to a file through a small buffer, so many small blocks cost few writes and a
- * large one is written directly. `flush` makes everything written so far durable in the file.
+ * large one is written directly. One write is in flight while the caller goes on (receiving,
+ * hashing the next block), so memory holds at most the buffer, the write in flight and the bytes
+ * given. `flush` makes everything written so far reach the file; errors surface at the next call.
  */
 export class AppendWriter {
   readonly #file: FileHandle;
-  readonly #buffer = Buffer.allocUnsafe(1_048_576);
+  #buffer = Buffer.allocUnsafe(APPEND_BUFFER_BYTES);
   #buffered = 0;
   #position: number;
+  #inflight: Promise<void> | undefined;
 
   private constructor(file: FileHandle, position: number) {
     this.#file = file;
@@ -54,15 +57,16 @@ export class AppendWriter {
     return new AppendWriter(file, position);
   }
 
-  /** Bytes in the file once buffered bytes are flushed. */
+  /** Bytes in the file once everything given is written. */
   get size(): number {
     return this.#position + this.#buffered;
   }
 
+  /** Takes `bytes`, which must not change until the next call (they may still be being written). */
   async write(bytes: Uint8Array): Promise<void> {
-    if (this.#buffered + bytes.length > this.#buffer.length) await this.flush();
+    if (this.#buffered + bytes.length > this.#buffer.length) await this.#startFlush();
     if (bytes.length >= this.#buffer.length) {
-      await this.#writeAll(bytes);
+      await this.#start(bytes);
       return;
     }
     this.#buffer.set(bytes, this.#buffered);
@@ -70,10 +74,8 @@ export class AppendWriter {
   }
 
   async flush(): Promise<void> {
-    if (this.#buffered === 0) return;
-    const pending = this.#buffer.subarray(0, this.#buffered);
-    this.#buffered = 0;
-    await this.#writeAll(pending);
+    await this.#startFlush();
+    await this.#inflight;
   }
 
   /** Flushes and closes; returns the file's size. */
@@ -86,12 +88,32 @@ export class AppendWriter {
     return this.#position;
   }
 
-  async #writeAll(bytes: Uint8Array): Promise<void> {
+  /** Hands the buffered bytes to a write of their own; the next bytes go to a fresh buffer. */
+  async #startFlush(): Promise<void> {
+    if (this.#buffered === 0) return;
+    const pending = this.#buffer.subarray(0, this.#buffered);
+    this.#buffer = Buffer.allocUnsafe(APPEND_BUFFER_BYTES);
+    this.#buffered = 0;
+    await this.#start(pending);
+  }
+
+  /** Waits for the write in flight (throwing its error), then starts writing `bytes` at the end. */
+  async #start(bytes: Uint8Array): Promise<void> {
+    await this.#inflight;
+    const at = this.#position;
+    this.#position += bytes.length;
+    const write = this.#writeAll(bytes, at);
+    write.catch(() => {}); // surfaced by the next call that waits for it
+    this.#inflight = write;
+  }
+
+  async #writeAll(bytes: Uint8Array, at: number): Promise<void> {
     let done = 0;
     while (done < bytes.length) {
-      const { bytesWritten } = await this.#file.write(bytes, done, bytes.length - done, this.#position);
+      const { bytesWritten } = await this.#file.write(bytes, done, bytes.length - done, at + done);
       done += bytesWritten;
-      this.#position += bytesWritten;
     }
   }
 }
+
+const APPEND_BUFFER_BYTES = 1_048_576;
