@@ -64,11 +64,13 @@ export class AppendWriter {
 
   /** Takes `bytes`, which must not change until the next call (they may still be being written). */
   async write(bytes: Uint8Array): Promise<void> {
-    if (this.#buffered + bytes.length > this.#buffer.length) await this.#startFlush();
     if (bytes.length >= this.#buffer.length) {
-      await this.#start(bytes);
+      // A large piece goes out directly, in one writev with what is buffered before it.
+      const pending = this.#takeBuffered();
+      await this.#start(pending === undefined ? [bytes] : [pending, bytes]);
       return;
     }
+    if (this.#buffered + bytes.length > this.#buffer.length) await this.#startFlush();
     this.#buffer.set(bytes, this.#buffered);
     this.#buffered += bytes.length;
   }
@@ -90,28 +92,44 @@ export class AppendWriter {
 
   /** Hands the buffered bytes to a write of their own; the next bytes go to a fresh buffer. */
   async #startFlush(): Promise<void> {
-    if (this.#buffered === 0) return;
+    const pending = this.#takeBuffered();
+    if (pending !== undefined) await this.#start([pending]);
+  }
+
+  #takeBuffered(): Uint8Array | undefined {
+    if (this.#buffered === 0) return undefined;
     const pending = this.#buffer.subarray(0, this.#buffered);
     this.#buffer = Buffer.allocUnsafe(APPEND_BUFFER_BYTES);
     this.#buffered = 0;
-    await this.#start(pending);
+    return pending;
   }
 
-  /** Waits for the write in flight (throwing its error), then starts writing `bytes` at the end. */
-  async #start(bytes: Uint8Array): Promise<void> {
+  /** Waits for the write in flight (throwing its error), then starts writing `pieces` at the end. */
+  async #start(pieces: Uint8Array[]): Promise<void> {
     await this.#inflight;
     const at = this.#position;
-    this.#position += bytes.length;
-    const write = this.#writeAll(bytes, at);
+    for (const piece of pieces) this.#position += piece.length;
+    const write = this.#writeAll(pieces, at);
     write.catch(() => {}); // surfaced by the next call that waits for it
     this.#inflight = write;
   }
 
-  async #writeAll(bytes: Uint8Array, at: number): Promise<void> {
-    let done = 0;
-    while (done < bytes.length) {
-      const { bytesWritten } = await this.#file.write(bytes, done, bytes.length - done, at + done);
-      done += bytesWritten;
+  async #writeAll(pieces: Uint8Array[], at: number): Promise<void> {
+    let rest = pieces;
+    let position = at;
+    while (rest.length > 0) {
+      let { bytesWritten } = await this.#file.writev(rest, position);
+      position += bytesWritten;
+      // A short write: drop what went out and go on with the rest.
+      const left: Uint8Array[] = [];
+      for (const piece of rest) {
+        if (bytesWritten >= piece.length) bytesWritten -= piece.length;
+        else {
+          left.push(piece.subarray(bytesWritten));
+          bytesWritten = 0;
+        }
+      }
+      rest = left;
     }
   }
 }

@@ -84,18 +84,38 @@ export class FileBlockstore {
 
 /**
  * The blocks of the DAG under `root` in depth-first pre-order, links in node order, each block
- * once: the order result CARs are written in, so a reader can verify them as a stream. Only the
- * block being yielded and the CIDs still to visit are held.
+ * once: the order result CARs are written in, so a reader can verify them as a stream. Up to
+ * `readAhead` blocks next on the walk are read ahead; only they, the block being yielded and the
+ * CIDs still to visit are held.
  */
-export async function* walkDag(root: CID, read: (cid: CID) => Promise<Uint8Array>): AsyncGenerator<{ cid: CID; bytes: Uint8Array }> {
+export async function* walkDag(
+  root: CID,
+  read: (cid: CID) => Promise<Uint8Array>,
+  readAhead = 4,
+): AsyncGenerator<{ cid: CID; bytes: Uint8Array }> {
   const seen = new Set<string>();
   const stack: CID[] = [root];
+  const reading = new Map<string, Promise<Uint8Array>>();
+  const prefetch = () => {
+    // The next blocks are the stack's top entries (pre-order); skip the seen ones. The scan is
+    // capped, so runs of duplicate links cost no more than a few entries per block.
+    const stop = Math.max(0, stack.length - 4 * readAhead);
+    for (let i = stack.length - 1; i >= stop && reading.size < readAhead; i--) {
+      const key = blockKey(stack[i]);
+      if (seen.has(key) || reading.has(key)) continue;
+      const pending = read(stack[i]);
+      pending.catch(() => {}); // awaited when its turn comes
+      reading.set(key, pending);
+    }
+  };
   while (stack.length > 0) {
     const cid = stack.pop() as CID;
     const key = blockKey(cid);
     if (seen.has(key)) continue;
     seen.add(key);
-    const bytes = await read(cid);
+    prefetch();
+    const bytes = await (reading.get(key) ?? read(cid));
+    reading.delete(key);
     yield { cid, bytes };
     if (cid.code === dagPb.code) {
       const links = dagPb.decode(bytes).Links;
