@@ -6,16 +6,19 @@
  *   npm run bench:data
  *   SHOAL_BENCH_DATA=agent SHOAL_BENCH_PIECE_MIB=256 npm run bench:data   # some sections, smaller sizes
  *
- * Sections (SHOAL_BENCH_DATA, comma-separated; default all): commp, agent, wasm-read. Sizes:
- * SHOAL_BENCH_COMMP_MIB (default 1024), SHOAL_BENCH_PIECE_MIB (4096), SHOAL_BENCH_READ_MIB (1024).
+ * Sections (SHOAL_BENCH_DATA, comma-separated; default all): commp, agent, wasm-read, results.
+ * Sizes in MiB: SHOAL_BENCH_COMMP_MIB (default 1024), SHOAL_BENCH_PIECE_MIB (4096),
+ * SHOAL_BENCH_READ_MIB (1024), SHOAL_BENCH_RESULT_MIB (1024).
  */
 import { type Row, benchStoredPiece } from "./bench-data/agent.js";
+import { benchResults } from "./bench-data/results.js";
 import { benchWasmRead } from "./bench-data/wasm-read.js";
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const sections: Record<string, () => Promise<Row[]>> = {
   agent: () => benchStoredPiece({ mebibytes: env("SHOAL_BENCH_PIECE_MIB", 4096) }),
   "wasm-read": () => benchWasmRead({ mebibytes: env("SHOAL_BENCH_READ_MIB", 1024) }),
+  results: () => benchResults({ mebibytes: env("SHOAL_BENCH_RESULT_MIB", 1024) }),
 };
 const chosen = (process.env.SHOAL_BENCH_DATA ?? Object.keys(sections).join(",")).split(",").map((s) => s.trim());
 const unknown = chosen.filter((name) => !(name in sections));
