@@ -17,16 +17,16 @@ export type PieceCidOfStreamErrorType = PayloadTooSmallErrorType | InvalidFr32Le
 
 /**
  * Computes the piece CIDs (CommP) of a stream (a Node Readable, a web ReadableStream, any async
- * iterable of bytes) on worker threads: this thread cuts it into segments of 8192 quads and
- * transfers them; the workers hash them and hand the buffers back. Memory stays at a few
- * segments per worker, however long the stream.
+ * iterable of bytes, or an array of chunks) on worker threads: this thread cuts it into segments
+ * of 8192 quads and transfers them; the workers hash them and hand the buffers back. Memory stays
+ * at a few segments per worker, however long the stream. An abort is noticed between chunks.
  *
  * @example
  * import { createReadStream } from "node:fs";
  * const { v2, payloadSize } = await pieceCidOfStream(createReadStream("data.car"));
  */
 export async function pieceCidOfStream(
-  stream: AsyncIterable<Uint8Array>,
+  stream: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   options: PieceCidOfStreamOptions = {},
 ): Promise<PieceCidOfStreamReturnType> {
   const layout = options.layout ?? "payload";
