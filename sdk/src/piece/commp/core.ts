@@ -37,7 +37,7 @@ type CommpExports = {
 
 let compiled: WebAssembly.Module | undefined;
 
-/** The compiled module (compiled once per thread, synchronously: it is 6 KB). */
+/** The compiled module (compiled once per thread, synchronously: it is under 6 KB). */
 export function commpModule(): WebAssembly.Module {
   if (!compiled) {
     const text = atob(COMMP_WASM_BASE64);
