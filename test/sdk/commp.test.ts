@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { appendFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 
 import { Fr32, Piece } from "@web3-storage/data-segment";
 import fc from "fast-check";
@@ -21,6 +24,7 @@ import { runCli } from "../cli/harness.js";
 // any chunking, pieceCidOfFile on 1 and 2 threads, pieceCidOfStream) gives the same CIDs.
 
 const SEGMENT = 127 * 8192; // payload bytes per 1 MiB segment
+const run = promisify(execFile);
 
 /** data-segment's answer, in pieceCid's shape. */
 function reference(payload: Uint8Array): PieceCidReturnType {
@@ -149,6 +153,14 @@ describe("CommP (fast core) against data-segment", function () {
     const first = await pieceCidOfFile(path);
     for (const threads of [1, 2, 3]) assert.deepEqual(await pieceCidOfFile(path, { threads }), first);
     assert.deepEqual(pieceCid(bytes), pieceCid(bytes));
+  });
+
+  it("its workers start whether Node runs eval code as CommonJS or as a module (--input-type=module)", async function () {
+    const code = `import { pieceCidOfStream } from "@shoal/sdk/node";
+      const piece = await pieceCidOfStream([new Uint8Array(2_100_000).fill(7)], { threads: 2 });
+      process.stdout.write(piece.v2);`;
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", code], { cwd: fileURLToPath(new URL("../../", import.meta.url)) });
+    assert.equal(stdout, pieceCid(new Uint8Array(2_100_000).fill(7)).v2);
   });
 
   describe("layout fr32 (Fr32-expanded leaves, as an unsealed sector holds them)", function () {

@@ -30,6 +30,7 @@ export class SegmentPool {
   /** The last segment when it was partial (merged by RootStack.finish). */
   last: Subtree | undefined;
   private readonly slots: Slot[] = [];
+  private readonly threads: number;
   private readonly results = new Map<number, Result>();
   private submitted = 0;
   private merged = 0;
@@ -39,6 +40,7 @@ export class SegmentPool {
 
   constructor(
     private readonly options: {
+      /** Workers at most (at least 1; spawned as segments need them). */
       threads: number;
       layout: PieceLayout;
       /** Full segment size: a shorter one must be the last. */
@@ -52,6 +54,7 @@ export class SegmentPool {
     },
   ) {
     this.stack = new RootStack(new CommpCore());
+    this.threads = Number.isFinite(options.threads) ? Math.max(1, Math.floor(options.threads)) : 1;
     if (options.signal?.aborted) this.onAbort();
     options.signal?.addEventListener("abort", this.onAbort, { once: true });
   }
@@ -84,7 +87,7 @@ export class SegmentPool {
       this.check();
       const idle = this.slots.find((slot) => slot.inflight === 0);
       if (idle) return idle;
-      if (this.slots.length < this.options.threads) return this.spawn();
+      if (this.slots.length < this.threads) return this.spawn();
       const free = this.slots.reduce((a, b) => (b.inflight < a.inflight ? b : a));
       if (free.inflight < PER_WORKER) return free;
       await this.wait();

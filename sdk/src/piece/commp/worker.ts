@@ -1,11 +1,13 @@
 // The source of a CommP worker thread (node:worker_threads, eval: a script, so it runs the same
 // from sdk/src and sdk/dist and needs no file next to it). It receives the compiled module,
 // opens the file if any, and answers each { index, length, position | data } with the segment's
-// root; `data` (a stream's chunk) is transferred back for reuse.
+// root; `data` (a stream's chunk) is transferred back for reuse. Neither require nor import:
+// process.getBuiltinModule works whether Node runs eval code as CommonJS or as a module
+// (`--input-type=module` is inherited by workers).
 export const WORKER_SOURCE = `
 "use strict";
-const { parentPort, workerData } = require("node:worker_threads");
-const fs = require("node:fs");
+const { parentPort, workerData } = process.getBuiltinModule("node:worker_threads");
+const fs = process.getBuiltinModule("node:fs");
 const { module, path, layout } = workerData;
 const x = new WebAssembly.Instance(module, {}).exports;
 const memory = new Uint8Array(x.memory.buffer);
