@@ -50,11 +50,11 @@ function random(seed: number): () => number {
   };
 }
 
-/** `bytes` cut at random places (sizes 0..max), deterministic in `seed`. */
+/** `bytes` cut at random places (sizes 0..max, max >= 1: empty chunks too), deterministic in `seed`. */
 function* chunks(bytes: Uint8Array, seed: number, max: number): Generator<Uint8Array> {
   const next = random(seed);
   for (let at = 0; at < bytes.length; ) {
-    const size = Math.floor(next() * max);
+    const size = Math.floor(next() * (max + 1));
     yield bytes.subarray(at, at + size);
     at += size;
   }

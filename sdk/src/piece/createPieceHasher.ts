@@ -48,8 +48,11 @@ export type CreatePieceHasherErrorType = PayloadTooSmallErrorType | InvalidFr32L
  * const { v2, v1, paddedSize } = hasher.digest(); // paddedSize 128n
  */
 export function createPieceHasher(parameters: CreatePieceHasherParameters = {}): CreatePieceHasherReturnType {
-  const layout = parameters.layout ?? "payload";
-  const core = new CommpCore();
+  return pieceHasherOn(new CommpCore(), parameters.layout ?? "payload");
+}
+
+/** A hasher keeping its state in `core` (which nothing else may use while the hasher is). */
+export function pieceHasherOn(core: CommpCore, layout: PieceLayout): PieceHasher {
   const stack = new RootStack(core);
   const capacity = layout === "fr32" ? SEGMENT_LEAF_BYTES : SEGMENT_PAYLOAD;
   const base = core.target(layout);
