@@ -11,11 +11,13 @@
  * SHOAL_BENCH_READ_MIB (1024), SHOAL_BENCH_RESULT_MIB (1024).
  */
 import { type Row, benchStoredPiece } from "./bench-data/agent.js";
+import { benchCommp } from "./bench-data/commp.js";
 import { benchResults } from "./bench-data/results.js";
 import { benchWasmRead } from "./bench-data/wasm-read.js";
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const sections: Record<string, () => Promise<Row[]>> = {
+  commp: () => benchCommp({ mebibytes: env("SHOAL_BENCH_COMMP_MIB", 1024) }),
   agent: () => benchStoredPiece({ mebibytes: env("SHOAL_BENCH_PIECE_MIB", 4096) }),
   "wasm-read": () => benchWasmRead({ mebibytes: env("SHOAL_BENCH_READ_MIB", 1024) }),
   results: () => benchResults({ mebibytes: env("SHOAL_BENCH_RESULT_MIB", 1024) }),

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import type { SubmitOptions } from "./commands/submit.js";
 import type { MlShardOptions } from "./commands/mlShard.js";
+import type { PieceOptions } from "./commands/piece.js";
 import type { MlInferOptions, MlSweepOptions, MlTrainOptions } from "./commands/ml.js";
 import type { GlobalOptions } from "./context.js";
 import { EXIT, redact } from "./io.js";
@@ -71,6 +72,14 @@ export function buildProgram(): Command {
     .description("withdraw what finished jobs owe you: pay for slots you won, refunds of jobs you posted")
     .option("--token <address>", "withdraw this ERC-20 instead of FIL")
     .action(async (options: { token?: string }, command: Command) => (await import("./commands/withdraw.js")).withdrawCommand(options, globals(command)));
+
+  program
+    .command("piece")
+    .description("compute a file's piece CIDs (CommP, on every core): PieceCID v2 and v1, payload size, padded size")
+    .argument("<file>", "the file (its bytes are the payload)")
+    .option("--fr32", "the file holds Fr32-expanded leaves (an unsealed sector slice), a multiple of 128 bytes")
+    .option("--threads <n>", "worker threads (default: every core)", parsePositiveInt)
+    .action(async (file: string, options: PieceOptions, command: Command) => (await import("./commands/piece.js")).pieceCommand(file, options, globals(command)));
 
   const ml = program.command("ml").description("machine learning over Shoal: datasets as shards (see docs/ml-formats.md)");
 

@@ -29,6 +29,26 @@ export {
 } from "./keystore/decryptKeystore.js";
 export { KeystoreError, type KeystoreErrorType } from "./errors/keystore.js";
 export {
+  type PieceCidOfFileErrorType,
+  type PieceCidOfFileOptions,
+  type PieceCidOfFileReturnType,
+  pieceCidOfFile,
+} from "./piece/pieceCidOfFile.js";
+export {
+  type PieceCidOfStreamErrorType,
+  type PieceCidOfStreamOptions,
+  type PieceCidOfStreamReturnType,
+  pieceCidOfStream,
+} from "./piece/pieceCidOfStream.js";
+export {
+  PieceFileChangedError,
+  type PieceFileChangedErrorType,
+  PieceFileUnreadableError,
+  type PieceFileUnreadableErrorType,
+  PieceHashAbortedError,
+  type PieceHashAbortedErrorType,
+} from "./errors/pieceFile.js";
+export {
   gridPoints,
   runSweep,
   type RunSweepParameters,

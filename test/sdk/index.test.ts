@@ -25,6 +25,7 @@ describe("SDK public API", function () {
       "InsufficientEscrowError",
       "InvalidCarError",
       "InvalidEntryNameError",
+      "InvalidFr32LengthError",
       "InvalidPieceCidError",
       "InvalidPieceSizeError",
       "InvalidPipelineError",
@@ -77,6 +78,7 @@ describe("SDK public API", function () {
       "claimSlot",
       "commitResult",
       "computeCommitment",
+      "createPieceHasher",
       "decodeSpec",
       "deployments",
       "encodeSpec",
@@ -124,12 +126,17 @@ describe("SDK public API", function () {
   it("@shoal/sdk/node exports exactly these names", async function () {
     assert.deepEqual(await names("@shoal/sdk/node"), [
       "KeystoreError",
+      "PieceFileChangedError",
+      "PieceFileUnreadableError",
+      "PieceHashAbortedError",
       "computeResultCid",
       "decryptKeystore",
       "fetchResult",
       "gridPoints",
       "loadMnist",
       "packResult",
+      "pieceCidOfFile",
+      "pieceCidOfStream",
       "runSweep",
       "unpackResult",
     ]);

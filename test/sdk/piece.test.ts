@@ -246,7 +246,7 @@ describe("pieces", () => {
   it("exports exactly this public API", async () => {
     assert.deepEqual(Object.keys(await import("../../sdk/src/piece/index.js")).sort(), [
       "FIL_COMMITMENT_UNSEALED", "FR32_SHA256_TRUNC254_PADBINTREE", "MAX_PIECE_HEIGHT", "MIN_PIECE_HEIGHT",
-      "MIN_PIECE_PAYLOAD_SIZE", "SHA2_256_TRUNC254_PADDED", "isPaddedSize", "parsePieceCid", "pieceCid",
+      "MIN_PIECE_PAYLOAD_SIZE", "SHA2_256_TRUNC254_PADDED", "createPieceHasher", "isPaddedSize", "parsePieceCid", "pieceCid",
       "toJobInputs", "toPieceRef",
     ]);
   });

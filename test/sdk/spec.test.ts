@@ -513,7 +513,7 @@ describe("job spec v1", () => {
     ]);
     assert.deepEqual(Object.keys(await import("../../sdk/src/errors/index.js")).sort(), [
       "BlockVerificationError", "DestinationNotEmptyError", "InvalidCarError", "InvalidEntryNameError",
-      "InvalidPieceCidError", "InvalidPieceSizeError", "InvalidPipelineError", "InvalidResultCidError", "InvalidSpecError",
+      "InvalidFr32LengthError", "InvalidPieceCidError", "InvalidPieceSizeError", "InvalidPipelineError", "InvalidResultCidError", "InvalidSpecError",
       "InvalidSpecTemplateError",
       "MissingBlockError", "PayloadTooSmallError", "PipelineStepFailedError", "PipelineSubmitError", "ResultDownloadInterruptedError", "ResultRootMismatchError", "ResultTooLargeError", "ShoalError", "SpecTooLargeError",
       "UnexpectedBlockError", "UnsupportedEntryError",

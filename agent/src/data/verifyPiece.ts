@@ -1,8 +1,8 @@
 import { open } from "node:fs/promises";
 
+import { createPieceHasher } from "@shoal/sdk";
 import { Fr32, Proof, ZeroComm } from "@web3-storage/data-segment";
-import { create as createPieceHasher } from "@web3-storage/data-segment/multihash";
-import { bytesToHex } from "viem";
+import { bytesToHex, hexToBytes } from "viem";
 
 import { InputCorruptError } from "./errors.js";
 import { capacityOf, MIN_PAYLOAD_BYTES, type PieceQuery, pieceCidV1 } from "./piece.js";
@@ -16,8 +16,8 @@ export type VerifyPieceReturnType = {
 };
 
 /**
- * Streams a stored piece into `dest` while recomputing its CommP (data-segment's streaming piece
- * hasher, the same computation as `Piece.fromPayload`), and throws InputCorruptError unless the
+ * Streams a stored piece into `dest` while recomputing its CommP (the SDK's createPieceHasher,
+ * the same computation as data-segment's `Piece.fromPayload`), and throws InputCorruptError unless the
  * root and padded size equal the piece's. Nothing is trusted before the last byte is hashed.
  *
  * What the job sees, so that providers storing the piece differently give jobs the same bytes:
@@ -74,7 +74,7 @@ export async function verifyPiece(bytes: PieceBytes, piece: PieceQuery, dest: st
     if (read < MIN_PAYLOAD_BYTES) fail(`${read} bytes, fewer than the ${MIN_PAYLOAD_BYTES} of the smallest piece`);
 
     const digest = hasher.digest();
-    const { root, size } = extendToSize(digest.root, digest.height, paddedSize);
+    const { root, size } = extendToSize(hexToBytes(digest.root), digest.height, paddedSize);
     if (root !== piece.root || size !== paddedSize)
       fail(`its CommP is ${pieceCidV1(root)} at ${size} bytes padded, not ${piece.v1} at ${paddedSize}`);
     if (dataPastPayload)
@@ -89,7 +89,7 @@ export async function verifyPiece(bytes: PieceBytes, piece: PieceQuery, dest: st
   return { size: written, exact: payloadLength !== undefined };
 }
 
-/** Bytes hashed between yields to the event loop (CommP in JS runs at a few MiB/s). */
+/** Bytes hashed between yields to the event loop. */
 const HASH_SLICE = 64 * 1024;
 
 /** Feeds `bytes` to the hasher in slices, letting the event loop run between them. */

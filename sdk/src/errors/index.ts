@@ -7,6 +7,8 @@ export {
   type SpecTooLargeErrorType,
 } from "./spec.js";
 export {
+  InvalidFr32LengthError,
+  type InvalidFr32LengthErrorType,
   InvalidPieceCidError,
   type InvalidPieceCidErrorType,
   InvalidPieceSizeError,

@@ -77,3 +77,27 @@ export class PayloadTooSmallError extends ShoalError {
     this.minSize = minSize;
   }
 }
+
+export type InvalidFr32LengthErrorType = InvalidFr32LengthError & { name: "InvalidFr32LengthError" };
+
+/**
+ * Bytes hashed with `layout: "fr32"` must be whole Fr32 quads: a multiple of 128 bytes (four
+ * 32-byte leaves), as a slice of an unsealed sector is.
+ *
+ * @example
+ * const hasher = createPieceHasher({ layout: "fr32" });
+ * hasher.write(new Uint8Array(200));
+ * hasher.digest(); // throws InvalidFr32LengthError
+ */
+export class InvalidFr32LengthError extends ShoalError {
+  /** Bytes given. */
+  readonly size: bigint;
+
+  constructor({ size }: { size: bigint }) {
+    super(`Fr32 data is ${size} bytes, not a multiple of 128.`, {
+      metaMessages: ["Hash Fr32-expanded leaves in whole 128-byte quads, or use layout \"payload\" for raw bytes."],
+      name: "InvalidFr32LengthError",
+    });
+    this.size = size;
+  }
+}

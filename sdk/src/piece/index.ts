@@ -7,6 +7,13 @@ export {
   SHA2_256_TRUNC254_PADDED,
 } from "./constants.js";
 export {
+  type CreatePieceHasherErrorType,
+  type CreatePieceHasherParameters,
+  type CreatePieceHasherReturnType,
+  createPieceHasher,
+  type PieceHasher,
+} from "./createPieceHasher.js";
+export {
   type ParsePieceCidErrorType,
   type ParsePieceCidParameters,
   type ParsePieceCidReturnType,
