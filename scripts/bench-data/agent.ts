@@ -24,10 +24,7 @@ import { sha256 } from "multiformats/hashes/sha2";
 import { parseEther } from "viem";
 
 import { type SpecInput, submitJob, waitForResult } from "../../sdk/src/index.js";
-import { fetchResult } from "../../sdk/src/node.js";
-import { pieceCid } from "../../sdk/src/index.js";
-// TEMPORARY until the fast hasher lands
-const pieceCidOfFile = async (path: string) => pieceCid(new Uint8Array(await readFile(path)));
+import { fetchResult, pieceCidOfFile } from "../../sdk/src/node.js";
 import { buildWordcountImage } from "../../test/helpers/docker.js";
 import { KEYS, startLocalChain } from "../../test/helpers/localChain.js";
 import { freePort } from "../../test/helpers/net.js";

@@ -1,7 +1,8 @@
-import { createReadStream } from "node:fs";
 import { lstat } from "node:fs/promises";
 
-import { create as createPieceHasher } from "@web3-storage/data-segment/multihash";
+import { hexToBytes } from "viem";
+
+import { PieceFileChangedError, pieceCidOfFile } from "@shoal/sdk/node";
 
 import { InputChangedError, InputCorruptError, InputUnavailableError } from "./errors.js";
 import { extendRoot, type PieceQuery, pieceCidV1 } from "./piece.js";
@@ -41,20 +42,18 @@ export async function assertUnchanged(file: StoredFile, piece: PieceQuery, when:
  */
 export async function verifyInPlace(file: StoredFile, piece: PieceQuery, signal?: AbortSignal): Promise<bigint> {
   await assertUnchanged(file, piece, "before it was verified");
-  const hasher = createPieceHasher();
+  let digest: Awaited<ReturnType<typeof pieceCidOfFile>>;
   try {
-    for await (const chunk of createReadStream(file.path, { flags: "r", highWaterMark: 1 << 20, signal })) {
-      hasher.write(chunk as Buffer);
-      // Let the event loop run between megabytes: this hashes in the background of live jobs.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    // Worker threads over 1 MiB subtrees (the SDK's WASM SIMD CommP), reading the file in place.
+    digest = await pieceCidOfFile(file.path, { signal, length: file.stamp.size });
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
-    throw new InputUnavailableError({ cid: piece.cid, reason: `${file.path} cannot be read: ${(error as Error).message}`, cause: error });
+    if (error instanceof PieceFileChangedError)
+      throw new InputChangedError({ cid: piece.cid, reason: `${file.path} changed while it was verified`, cause: error });
+    throw new InputUnavailableError({ cid: piece.cid, reason: `${file.path} cannot be read: ${(error as Error).message.split("\n")[0]}`, cause: error });
   }
   await assertUnchanged(file, piece, "while it was verified");
-  const digest = hasher.digest();
-  const { root, size } = extendRoot(digest.root, digest.height, piece.paddedSize);
+  const { root, size } = extendRoot(hexToBytes(digest.root), digest.height, piece.paddedSize);
   if (root !== piece.root || size !== piece.paddedSize)
     throw new InputCorruptError({
       cid: piece.cid,

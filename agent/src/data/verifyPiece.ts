@@ -1,11 +1,11 @@
 import { open } from "node:fs/promises";
 
 import { createPieceHasher } from "@shoal/sdk";
-import { Fr32, Proof, ZeroComm } from "@web3-storage/data-segment";
-import { bytesToHex, hexToBytes } from "viem";
+import { Fr32 } from "@web3-storage/data-segment";
+import { hexToBytes } from "viem";
 
 import { InputCorruptError } from "./errors.js";
-import { capacityOf, MIN_PAYLOAD_BYTES, type PieceQuery, pieceCidV1 } from "./piece.js";
+import { capacityOf, extendRoot, MIN_PAYLOAD_BYTES, type PieceQuery, pieceCidV1 } from "./piece.js";
 import type { PieceBytes } from "./sources/types.js";
 
 export type VerifyPieceReturnType = {
@@ -74,7 +74,7 @@ export async function verifyPiece(bytes: PieceBytes, piece: PieceQuery, dest: st
     if (read < MIN_PAYLOAD_BYTES) fail(`${read} bytes, fewer than the ${MIN_PAYLOAD_BYTES} of the smallest piece`);
 
     const digest = hasher.digest();
-    const { root, size } = extendToSize(hexToBytes(digest.root), digest.height, paddedSize);
+    const { root, size } = extendRoot(hexToBytes(digest.root), digest.height, paddedSize);
     if (root !== piece.root || size !== paddedSize)
       fail(`its CommP is ${pieceCidV1(root)} at ${size} bytes padded, not ${piece.v1} at ${paddedSize}`);
     if (dataPastPayload)
@@ -98,21 +98,6 @@ async function hashYielding(hasher: { write(bytes: Uint8Array): unknown }, bytes
     if (offset > 0) await new Promise((resolve) => setImmediate(resolve));
     hasher.write(bytes.subarray(offset, offset + HASH_SLICE));
   }
-}
-
-/**
- * The root of the smallest piece holding the payload, carried up to a larger `paddedSize`: a
- * payload may sit in a bigger piece than it needs (the rest zeros), and a store may keep only the
- * payload. Each level pairs the root with the root of an all-zero subtree of the same height.
- */
-function extendToSize(node: Uint8Array, height: number, paddedSize: bigint): { root: `0x${string}`; size: bigint } {
-  let root = node;
-  let level = height;
-  while (32n << BigInt(level) < paddedSize) {
-    root = Proof.computeNode(root, ZeroComm.fromLevel(level));
-    level++;
-  }
-  return { root: bytesToHex(root), size: 32n << BigInt(level) };
 }
 
 function clamp(value: bigint, min: bigint, max: bigint): bigint {
