@@ -4,13 +4,19 @@
 //   download <url> <cid> <out>      the SDK downloads (verifying) to <out>.car.part and unpacks to <out>
 //   idle <pack|serve|download>      loads what that side loads, does nothing: the RSS floor
 // Each prints one JSON line (serve prints its URL first). Needs `npx tsc -b sdk agent`.
-import { createWriteStream } from "node:fs";
+import { createWriteStream, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 
 const [mode, ...args] = process.argv.slice(2);
-const maxRssKb = () => process.resourceUsage().maxRSS;
+
+// This process's own peak RSS: VmHWM belongs to the process image since exec. (getrusage's maxRSS
+// keeps the parent's RSS at fork, so a child of a large process would report its parent's size.)
+const maxRssKb = () => {
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
+  return hwm === undefined ? process.resourceUsage().maxRSS : Number(hwm);
+};
 
 const load = {
   pack: async () => ({ results: await import("../../agent/dist/results/index.js"), sdk: await import("../../sdk/dist/src/node.js") }),

@@ -4,9 +4,9 @@
  * /dev/null` of the same file, both from a warm page cache; the bytes the executor copied to start
  * the job, and the time from run() to the job's first read against copying the input first (as
  * the executor did before inputs were mounted in place). With clang on the PATH, the same C built
- * natively is one more baseline; and this process's peak RSS (the executor reads straight into the
- * module's memory, so it stays flat in the input's size). Medians of 3 runs; the file is deleted
- * afterwards.
+ * natively is one more baseline. (The agent section measures the agent's peak RSS over a 4 GiB
+ * piece read by a WASM job: the executor reads straight into the module's memory.) Medians of 3
+ * runs; the file is deleted afterwards.
  *
  *   node --import tsx/esm scripts/bench-data/wasm-read.ts [mebibytes]
  */
@@ -124,12 +124,6 @@ export async function benchWasmRead(options: { mebibytes?: number } = {}): Promi
         value: `${first.toFixed(0)} ms`,
         baseline: `copy first, as before: ${(copyMs + first).toFixed(0)} ms`,
         ratio: `${(first / (copyMs + first)).toFixed(3)}x`,
-      },
-      {
-        figure: "peak RSS of this process (executor, worker, module of 64 MiB)",
-        value: `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
-        baseline: `input: ${mebibytes} MiB`,
-        ratio: `${(process.resourceUsage().maxRSS / 1024 / mebibytes).toFixed(2)}x`,
       },
       {
         figure: "WASM input bytes copied per run",
