@@ -61,8 +61,8 @@ describe("end to end: three agent processes, a client, a local chain", function 
     child.stdout!.on("data", (d) => log.push(String(d)));
     child.stderr!.on("data", (d) => log.push(String(d)));
     agents.set(i, { child, config: configOf(i), log });
-    // Ready when it prints its banner.
-    for (let t = 0; t < 200 && !log.join("").includes("running"); t++) await new Promise((r) => setTimeout(r, 50));
+    // Ready when it prints its banner (up to 60 s: a loaded 2-core host starts Node slowly).
+    for (let t = 0; t < 1200 && !log.join("").includes("running") && child.exitCode === null; t++) await new Promise((r) => setTimeout(r, 50));
     assert.ok(log.join("").includes("running"), `agent ${i} did not start: ${log.join("")}`);
   }
 
