@@ -4,6 +4,9 @@
  * the built @shoal/sdk package (its exports map and "sideEffects": false) — and prints raw and gzip sizes, the SDK's
  * share, and the node: builtins and largest modules each bundle drags in.
  *
+ * It exits non-zero when the SDK's share passes the goal ({@link GOAL_GZIP}) or the bundle imports
+ * a node: builtin.
+ *
  *   npm run bundle-size            (node scripts/bundle-size.ts)
  *   npm run bundle-size -- --json  (machine-readable)
  */
@@ -12,6 +15,11 @@ import { gzipSync } from "node:zlib";
 import { build, type Metafile } from "esbuild";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+
+/** The SDK's gzip share before the light SDK (0.2.0: full zod, whole ABIs), for comparison. */
+export const BASELINE_GZIP = 61.2 * 1024;
+/** The most a dapp should pay for submitJob + waitForResult, gzip. */
+export const GOAL_GZIP = 15 * 1024;
 
 const CLIENTS = `
 import { createPublicClient, createWalletClient, http } from "viem";
@@ -29,7 +37,15 @@ const ENTRIES = [
   },
 ] as const;
 
-type Measure = { name: string; raw: number; gzip: number; nodeBuiltins: string[]; sdkModules: number; top: [string, number][] };
+type Measure = {
+  name: string;
+  raw: number;
+  gzip: number;
+  nodeBuiltins: string[];
+  sdkModules: number;
+  /** Bytes in the output (minified, before gzip) by package, or by SDK folder. */
+  byPackage: Record<string, number>;
+};
 
 async function measure(entry: (typeof ENTRIES)[number]): Promise<Measure> {
   const result = await build({
@@ -62,7 +78,7 @@ async function measure(entry: (typeof ENTRIES)[number]): Promise<Measure> {
     gzip: gzipSync(code, { level: 9 }).byteLength,
     nodeBuiltins,
     sdkModules: inputs.filter(([p]) => p.startsWith("sdk/")).length,
-    top: [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 8),
+    byPackage: Object.fromEntries(byPackage),
   };
 }
 
@@ -70,20 +86,32 @@ const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 const results: Measure[] = [];
 for (const entry of ENTRIES) results.push(await measure(entry));
 
+const [base, sdk] = results as [Measure, Measure];
+const shareGzip = sdk.gzip - base.gzip;
+
 if (process.argv.includes("--json")) {
-  console.log(JSON.stringify(results, null, 2));
+  console.log(JSON.stringify({ results, sdkShareGzip: shareGzip, baselineGzip: BASELINE_GZIP, goalGzip: GOAL_GZIP }, null, 2));
 } else {
-  const [base] = results;
   console.log("Bundle sizes (esbuild, minified, tree-shaken, platform browser, gzip -9)\n");
   for (const r of results) {
-    const share = r === base ? "" : `   SDK share: +${kb(r.raw - base!.raw)} raw, +${kb(r.gzip - base!.gzip)} gzip`;
+    const share = r === base ? "" : `   SDK share: +${kb(r.raw - base.raw)} raw, +${kb(r.gzip - base.gzip)} gzip`;
     console.log(`${r.name}\n  ${kb(r.raw)} raw, ${kb(r.gzip)} gzip${share}`);
     if (r !== base) {
       console.log(`  SDK modules: ${r.sdkModules}; node: builtins imported: ${r.nodeBuiltins.join(", ") || "none"}`);
-      console.log(`  largest: ${r.top.map(([p, n]) => `${p} ${kb(n)}`).join(", ")}`);
+      const added = Object.entries(r.byPackage)
+        .map(([p, n]) => [p, n - (base.byPackage[p] ?? 0)] as const)
+        .filter(([, n]) => n > 0)
+        .sort((a, b) => b[1] - a[1]);
+      console.log(`  what the SDK adds (minified, before gzip): ${added.slice(0, 10).map(([p, n]) => `${p} ${kb(n)}`).join(", ")}`);
     }
     console.log();
   }
+  console.log(`SDK share: ${kb(shareGzip)} gzip; baseline ${kb(BASELINE_GZIP)} (0.2.0 before the light SDK); goal ≤ ${kb(GOAL_GZIP)}`);
+}
+
+if (shareGzip > GOAL_GZIP) {
+  console.error(`bundle-size: the SDK adds ${kb(shareGzip)} gzip to a dapp, above the goal of ${kb(GOAL_GZIP)}: see what the SDK adds, above`);
+  process.exitCode = 1;
 }
 
 // A browser bundle that needs a Node built-in breaks a dapp's build: fail here instead.

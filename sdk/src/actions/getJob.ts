@@ -1,6 +1,6 @@
 import type { Address, Client, Hex } from "viem";
 import { readContract } from "viem/actions";
-import { jobMarketAbi } from "../abi/jobMarket.js";
+import { getJobAbi } from "../abi/fragments.js";
 import { JobNotFoundError, type JobNotFoundErrorType, type ShoalNotDeployedErrorType } from "../errors/client.js";
 import { resolveMarket } from "../internal/contracts.js";
 import { resultCidFromBytes } from "../result/resultCidBytes.js";
@@ -60,7 +60,7 @@ export type GetJobErrorType = JobNotFoundErrorType | ShoalNotDeployedErrorType;
 export async function getJob(client: Client, { jobId, market }: GetJobParameters): Promise<GetJobReturnType> {
   const j = await readContract(client, {
     address: resolveMarket(client, market),
-    abi: jobMarketAbi,
+    abi: getJobAbi,
     functionName: "getJob",
     args: [jobId],
   });

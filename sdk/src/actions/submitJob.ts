@@ -13,7 +13,7 @@ import {
   zeroHash,
 } from "viem";
 import { getBalance, getBlock, readContract } from "viem/actions";
-import { jobMarketAbi } from "../abi/jobMarket.js";
+import { submitJobAbi } from "../abi/fragments.js";
 import { InsufficientEscrowError, type InsufficientEscrowErrorType, type MarketCallErrorType } from "../errors/client.js";
 import { resolveMarket } from "../internal/contracts.js";
 import { writeAndWait } from "../internal/write.js";
@@ -94,8 +94,8 @@ export async function submitJob<chain extends Chain | undefined, account extends
   }
 
   const [feeBps, minCollateral, block] = await Promise.all([
-    readContract(client, { address: market, abi: jobMarketAbi, functionName: "feeBps" }),
-    readContract(client, { address: market, abi: jobMarketAbi, functionName: "minCollateral" }),
+    readContract(client, { address: market, abi: submitJobAbi, functionName: "feeBps" }),
+    readContract(client, { address: market, abi: submitJobAbi, functionName: "minCollateral" }),
     getBlock(client),
   ]);
   const token = parameters.token ?? zeroAddress;
@@ -127,13 +127,13 @@ export async function submitJob<chain extends Chain | undefined, account extends
   }
   const receipt = await writeAndWait(client as Client, {
     address: market,
-    abi: jobMarketAbi,
+    abi: submitJobAbi,
     functionName: "submit",
     args: [request],
     value: token === zeroAddress ? escrow : 0n,
     account,
   });
-  const [posted] = parseEventLogs({ abi: jobMarketAbi, eventName: "JobPosted", logs: receipt.logs });
+  const [posted] = parseEventLogs({ abi: submitJobAbi, eventName: "JobPosted", logs: receipt.logs });
   if (!posted) throw new Error(`transaction ${receipt.transactionHash} posted no job`);
   return { jobId: posted.args.jobId, hash: receipt.transactionHash, escrow };
 }

@@ -1,6 +1,6 @@
 import { type Address, type Client, numberToHex, pad, parseEventLogs } from "viem";
 import { getBlockNumber } from "viem/actions";
-import { jobMarketAbi } from "../abi/jobMarket.js";
+import { jobEventsAbi } from "../abi/fragments.js";
 import { deployments } from "../deployments.js";
 import { resolveMarket } from "../internal/contracts.js";
 import { getLogsChunked } from "../internal/logs.js";
@@ -33,7 +33,7 @@ export type WatchJobReturnType = () => void;
 
 const TERMINAL = new Set(["finalized", "expired", "cancelled"]);
 
-function toJobEvent(log: ReturnType<typeof parseEventLogs<typeof jobMarketAbi>>[number]): JobEvent | undefined {
+function toJobEvent(log: ReturnType<typeof parseEventLogs<typeof jobEventsAbi>>[number]): JobEvent | undefined {
   const blockNumber = log.blockNumber ?? 0n;
   switch (log.eventName) {
     case "JobPosted": return { type: "posted", blockNumber };
@@ -72,7 +72,7 @@ export function watchJob(client: Client, parameters: WatchJobParameters): WatchJ
       if (head >= next) {
         const logs = await getLogsChunked(client, { address: market, fromBlock: next, toBlock: head, topics: [null, topic] });
         next = head + 1n;
-        for (const log of parseEventLogs({ abi: jobMarketAbi, logs })) {
+        for (const log of parseEventLogs({ abi: jobEventsAbi, logs })) {
           const event = toJobEvent(log);
           if (!event || stopped) continue;
           parameters.onEvent(event);

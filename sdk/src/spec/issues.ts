@@ -1,4 +1,4 @@
-import { z } from "zod/v4";
+import type * as z from "zod/v4/mini";
 
 import { InvalidSpecError, type SpecIssue } from "../errors/spec.js";
 
@@ -51,7 +51,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /** Turns a zod error into an InvalidSpecError: one issue per field (its first broken rule), unknown keys each named. */
-export function toInvalidSpecError(error: z.ZodError): InvalidSpecError {
+export function toInvalidSpecError(error: z.core.$ZodError): InvalidSpecError {
   const issues: SpecIssue[] = [];
   const seen = new Set<string>();
   const add = (path: readonly PropertyKey[], rule: string) => {
