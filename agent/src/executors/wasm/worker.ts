@@ -23,11 +23,10 @@
 import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readSync } from "node:fs";
 import { join, posix, sep } from "node:path";
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
 
-import type { MountedFile, WorkerInput, WorkerMessage } from "./protocol.js";
+import type { MountedFile, RunPhases, WorkerInput, WorkerMessage } from "./protocol.js";
 
-const input = workerData as WorkerInput;
 const post = (message: WorkerMessage): void => parentPort?.postMessage(message);
 
 // node:wasi warns that it is experimental once per thread; the agent's logs need not repeat it.
@@ -38,6 +37,12 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
 }) as typeof process.emitWarning;
 const { WASI } = await import("node:wasi");
 process.emitWarning = emitWarning;
+
+// A worker is started ahead of its job (the executor keeps one warm) and runs exactly one: it waits
+// here for the job, and everything below is that job's state. It never takes a second job.
+post({ type: "ready" });
+const input = await new Promise<WorkerInput>((resolve) => parentPort?.once("message", resolve));
+const receivedAt = performance.now();
 
 // WASI preview1 errno values.
 const E = { SUCCESS: 0, ACCES: 2, BADF: 8, FAULT: 21, ILSEQ: 25, INVAL: 28, IO: 29, NFILE: 41, NOENT: 44, NOSYS: 52, NOTDIR: 54, NOTSUP: 58, PERM: 63, ROFS: 69, NOTCAPABLE: 76 } as const;
@@ -71,8 +76,20 @@ class OutputLimitError extends Error {}
 let outputLimit: string | undefined;
 
 let memory: WebAssembly.Memory | undefined;
-const view = (): DataView => new DataView((memory as WebAssembly.Memory).buffer);
-const bytes = (): Uint8Array => new Uint8Array((memory as WebAssembly.Memory).buffer);
+// Views of the guest memory, made again only when memory.grow replaced its buffer: the hot calls
+// (fd_read, fd_write) would otherwise allocate two views each.
+let viewed: ArrayBuffer | undefined;
+let dataView = new DataView(new ArrayBuffer(0));
+let byteView = new Uint8Array(0);
+function refreshViews(): void {
+  const buffer = (memory as WebAssembly.Memory).buffer;
+  if (buffer === viewed) return;
+  viewed = buffer;
+  dataView = new DataView(buffer);
+  byteView = new Uint8Array(buffer);
+}
+const view = (): DataView => (refreshViews(), dataView);
+const bytes = (): Uint8Array => (refreshViews(), byteView);
 
 // ---- fds: what each one is, in the guest's namespace and on the host ----------------------------
 
@@ -679,9 +696,16 @@ function checkPath(fd: number, pathPtr: number, pathLen: number, changes: boolea
   return E.SUCCESS;
 }
 
+/** A RangeError from a bad guest pointer becomes EFAULT; anything else goes on up. */
+function fault(error: unknown): number {
+  if (error instanceof RangeError && memory !== undefined && !error.message.includes("call stack")) return E.FAULT;
+  throw error;
+}
+
 /** Every import: refuses to go on once the output cap is crossed, and turns bad pointers into EFAULT. */
 const imports: Record<string, Syscall> = {};
-for (const [name, fn] of Object.entries({ ...real, ...overrides })) {
+const calls: Record<string, (...args: never[]) => number> = { ...real, ...overrides };
+for (const [name, fn] of Object.entries(calls)) {
   // Every fd_* and path_* call takes an fd first: the mounted input files' fds never reach node:wasi.
   const takesFd = name.startsWith("fd_") || name.startsWith("path_");
   const onMounted = mountedCalls[name] ?? (() => (name.startsWith("path_") ? E.NOTDIR : E.BADF));
@@ -694,37 +718,93 @@ for (const [name, fn] of Object.entries({ ...real, ...overrides })) {
       }
       return (fn as (...a: unknown[]) => number)(...args);
     } catch (error) {
-      if (error instanceof RangeError && memory !== undefined && !(error.message.includes("call stack"))) return E.FAULT;
-      throw error;
+      return fault(error);
     }
   }) as Syscall;
 }
+// The hot calls, the same as above with their own arity: no rest array and no spread per call.
+type Rw = (fd: number, iovs: number, iovsLen: number, donePtr: number) => number;
+const mountedRead = mountedCalls.fd_read as unknown as (vfd: Vfd, fd: number, iovs: number, iovsLen: number, readPtr: number) => number;
+const hostRead = calls.fd_read as unknown as Rw;
+const hostWrite = calls.fd_write as unknown as Rw;
+imports.fd_read = ((fd: number, iovs: number, iovsLen: number, readPtr: number) => {
+  if (outputLimit !== undefined) throw new OutputLimitError(outputLimit);
+  try {
+    if (fd >= VFD_BASE) {
+      const mounted = vfds.get(fd);
+      return mounted === undefined ? E.BADF : mountedRead(mounted, fd, iovs, iovsLen, readPtr);
+    }
+    return hostRead(fd, iovs, iovsLen, readPtr);
+  } catch (error) {
+    return fault(error);
+  }
+}) as Syscall;
+imports.fd_write = ((fd: number, iovs: number, iovsLen: number, writtenPtr: number) => {
+  if (outputLimit !== undefined) throw new OutputLimitError(outputLimit);
+  try {
+    return fd >= VFD_BASE ? (vfds.has(fd) ? E.ROFS : E.BADF) : hostWrite(fd, iovs, iovsLen, writtenPtr);
+  } catch (error) {
+    return fault(error);
+  }
+}) as Syscall;
 
 // ---- run ------------------------------------------------------------------------------------
 
+/**
+ * node:wasi never closes the host fds behind guest fds (its preopens included); this closes every
+ * one the guest left open, before the worker reports its end, so the executor need not wait for
+ * the worker to be torn down to know none is left. (The mounted input files' host fds are the
+ * executor's: it closes them.)
+ */
+function closeGuestFds(): void {
+  for (const fd of [...fds.keys()]) {
+    if (fd < 3) continue;
+    try {
+      real.fd_close(fd);
+    } catch {
+      // already gone
+    }
+    fds.delete(fd);
+  }
+}
+
+/** Posts how the job ended, once every guest fd is closed. */
+function end(message: WorkerMessage): void {
+  closeGuestFds();
+  post(message);
+}
+
 function run(): void {
+  const setUpAt = performance.now();
+  let instantiatedAt = setUpAt;
   let instance: WebAssembly.Instance;
   try {
-    const module = new WebAssembly.Module(input.module as Uint8Array<ArrayBuffer>);
+    const module = input.module;
     for (const wanted of WebAssembly.Module.imports(module)) {
       if (wanted.module !== "wasi_snapshot_preview1" || wanted.kind !== "function" || !(wanted.name in imports))
         throw new Error(`the module imports ${wanted.kind} ${wanted.module}.${wanted.name}; only wasi_snapshot_preview1 functions are provided`);
     }
     instance = new WebAssembly.Instance(module, { wasi_snapshot_preview1: imports });
+    instantiatedAt = performance.now();
   } catch (error) {
-    post({ type: "invalid", message: (error as Error).message });
+    end({ type: "invalid", message: (error as Error).message });
     return;
   }
   const exported = instance.exports;
-  if (!(exported.memory instanceof WebAssembly.Memory)) return post({ type: "invalid", message: 'the module exports no memory named "memory"' });
+  if (!(exported.memory instanceof WebAssembly.Memory)) return end({ type: "invalid", message: 'the module exports no memory named "memory"' });
   const entry = exported[input.entrypoint];
-  if (typeof entry !== "function") return post({ type: "invalid", message: `the module exports no function "${input.entrypoint}"` });
+  if (typeof entry !== "function") return end({ type: "invalid", message: `the module exports no function "${input.entrypoint}"` });
   const initialize = input.entrypoint === "_start" ? undefined : exported._initialize;
   memory = exported.memory;
 
   post({ type: "started" });
   const started = performance.now();
   const memoryBytes = (): number => (memory as WebAssembly.Memory).buffer.byteLength;
+  const phases = (): RunPhases => ({
+    receivedAt: performance.timeOrigin + receivedAt,
+    setUpMs: setUpAt - receivedAt,
+    instantiateMs: instantiatedAt - setUpAt,
+  });
   try {
     const exitCode = wasi.start({
       exports: {
@@ -736,15 +816,20 @@ function run(): void {
       },
     });
     if (outputLimit === undefined)
-      post({ type: "exit", exitCode: exitCode ?? 0, durationMs: performance.now() - started, memoryBytes: memoryBytes(), ...(firstReadAt === undefined ? {} : { firstReadAt }) });
+      end({
+        type: "exit",
+        exitCode: exitCode ?? 0,
+        durationMs: performance.now() - started,
+        memoryBytes: memoryBytes(),
+        phases: phases(),
+        ...(firstReadAt === undefined ? {} : { firstReadAt }),
+      });
   } catch (error) {
     if (outputLimit !== undefined || error instanceof OutputLimitError) return;
     const message = error instanceof Error ? error.message : String(error);
-    post({ type: "trap", message, durationMs: performance.now() - started, memoryBytes: memoryBytes() });
+    end({ type: "trap", message, durationMs: performance.now() - started, memoryBytes: memoryBytes() });
   } finally {
-    // node:wasi never closes the host fds behind guest fds; close every one the guest left open.
-    // (The mounted input files' host fds are the executor's: it closes them.)
-    for (const fd of [...fds.keys()]) if (fd >= 3) real.fd_close(fd);
+    closeGuestFds();
   }
 }
 
