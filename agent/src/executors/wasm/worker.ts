@@ -287,9 +287,13 @@ function randomBytes(n: number): Uint8Array {
 
 const VFD_BASE = 0x4000_0000;
 /** `pinned`: opened for the whole run (a file input); `users`: the job's open fds on it. */
-type Mounted = MountedFile & { index: number; pinned: boolean; users: number };
-const mountedFiles = new Map<string, Mounted>(input.files.map((file, index) => [file.guest, { ...file, index, pinned: file.fd >= 0, users: 0 }]));
-type Vfd = { file: Mounted; device: number; position: number; rights: bigint; inheriting: bigint; flags: number };
+/** `ahead`: the read-ahead block, holding the file's bytes [aheadStart, aheadEnd) (see readHost). */
+type Mounted = MountedFile & { index: number; pinned: boolean; users: number; ahead: Uint8Array | undefined; aheadStart: number; aheadEnd: number };
+const mountedFiles = new Map<string, Mounted>(
+  input.files.map((file, index) => [file.guest, { ...file, index, pinned: file.fd >= 0, users: 0, ahead: undefined, aheadStart: 0, aheadEnd: 0 }]),
+);
+/** `readable`: `rights` has fd_read (kept as a boolean so a read needs no BigInt arithmetic). */
+type Vfd = { file: Mounted; device: number; position: number; rights: bigint; inheriting: bigint; flags: number; readable: boolean };
 const vfds = new Map<number, Vfd>();
 const openChannel = new Int32Array(input.openChannel);
 /** When the job first read a mounted file (performance.timeOrigin + now(), in ms). */
@@ -335,6 +339,7 @@ function openMounted(file: Mounted, parent: FdInfo, oflags: number, rightsBase: 
     rights: rightsBase & MOUNTED_FILE_RIGHTS,
     inheriting: rightsInheriting & MOUNTED_FILE_RIGHTS,
     flags: fdflags,
+    readable: (rightsBase & R.FD_READ) !== 0n,
   });
   return E.SUCCESS;
 }
@@ -351,6 +356,54 @@ function writeFilestat(ptr: number, file: Mounted, device: number): number {
 }
 
 const MAX_READ = 1 << 30;
+/**
+ * Reads up to this size are served from a read-ahead block of the file (READ_AHEAD bytes, one per
+ * mounted file, kept while the job has it open): a job reading a byte or a line at a time makes
+ * one host read per block, not one per call. The inputs are read-only and their size fixed at
+ * mount, so the bytes a job sees are the same either way; a file that shrank still fails (EIO).
+ */
+const SMALL_READ = 4_096;
+const READ_AHEAD = 65_536;
+
+/** Reads `want` bytes of `file` at `position` into guest memory at `ptr`: 0, or a negative errno. */
+function readHost(file: Mounted, mem: Uint8Array, ptr: number, want: number, position: number): number {
+  if (want <= SMALL_READ) {
+    for (let done = 0; done < want; ) {
+      if (position < file.aheadStart || position >= file.aheadEnd) {
+        file.ahead ??= new Uint8Array(READ_AHEAD);
+        let n: number;
+        try {
+          n = readSync(file.fd, file.ahead, 0, Math.min(READ_AHEAD, file.size - position), position);
+        } catch {
+          file.aheadEnd = 0;
+          return -E.IO;
+        }
+        if (n === 0) return -E.IO; // the file is shorter than when it was mounted
+        file.aheadStart = position;
+        file.aheadEnd = position + n;
+      }
+      const from = position - file.aheadStart;
+      const take = Math.min(want - done, file.aheadEnd - position);
+      mem.set(file.ahead!.subarray(from, from + take), ptr + done);
+      done += take;
+      position += take;
+    }
+    return 0;
+  }
+  for (let done = 0; done < want; ) {
+    let n: number;
+    try {
+      n = readSync(file.fd, mem, ptr + done, Math.min(want - done, MAX_READ), position);
+    } catch {
+      return -E.IO;
+    }
+    if (n === 0) return -E.IO; // the file is shorter than when it was mounted
+    done += n;
+    position += n;
+  }
+  return 0;
+}
+
 /** Reads into the iovecs at `position`: the bytes read (short only at the mounted size), or a negative errno. */
 function readMounted(file: Mounted, iovs: number, iovsLen: number, position: number): number {
   firstReadAt ??= performance.timeOrigin + performance.now();
@@ -362,17 +415,9 @@ function readMounted(file: Mounted, iovs: number, iovsLen: number, position: num
     const len = dv.getUint32(iovs + i * 8 + 4, true);
     if (ptr + len > mem.length) return -E.FAULT;
     const want = Math.min(len, Math.max(0, file.size - position));
-    for (let done = 0; done < want; ) {
-      let n: number;
-      try {
-        n = readSync(file.fd, mem, ptr + done, Math.min(want - done, MAX_READ), position);
-      } catch {
-        return -E.IO;
-      }
-      if (n === 0) return -E.IO; // the file is shorter than when it was mounted
-      done += n;
-      position += n;
-    }
+    const failed = want === 0 ? 0 : readHost(file, mem, ptr, want, position);
+    if (failed < 0) return failed;
+    position += want;
     total += want;
     if (want < len) break;
   }
@@ -384,7 +429,7 @@ const has = (vfd: Vfd, rights: bigint): boolean => (vfd.rights & rights) === rig
 /** What each fd_* call does on a mounted fd (arguments after the Vfd are the call's own). */
 const mountedCalls: Record<string, (vfd: Vfd, fd: number, ...args: never[]) => number> = {
   fd_read(vfd: Vfd, _fd: number, iovs: number, iovsLen: number, readPtr: number) {
-    if (!has(vfd, R.FD_READ)) return E.NOTCAPABLE;
+    if (!vfd.readable) return E.NOTCAPABLE;
     const n = readMounted(vfd.file, iovs, iovsLen, vfd.position);
     if (n < 0) return -n;
     vfd.position += n;
@@ -436,15 +481,20 @@ const mountedCalls: Record<string, (vfd: Vfd, fd: number, ...args: never[]) => n
     if ((base & ~vfd.rights) !== 0n || (inheriting & ~vfd.inheriting) !== 0n) return E.NOTCAPABLE;
     vfd.rights = base;
     vfd.inheriting = inheriting;
+    vfd.readable = (base & R.FD_READ) !== 0n;
     return E.SUCCESS;
   },
   fd_fdstat_set_flags: () => E.NOTCAPABLE, // like node:wasi for a read-only input: the right is never given
   fd_close(vfd: Vfd, fd: number) {
     vfds.delete(fd);
     const file = vfd.file;
-    if (--file.users === 0 && !file.pinned) {
-      post({ type: "close", index: file.index }); // handled after any earlier "open": one port, in order
-      file.fd = -1;
+    if (--file.users === 0) {
+      file.ahead = undefined;
+      file.aheadEnd = 0;
+      if (!file.pinned) {
+        post({ type: "close", index: file.index }); // handled after any earlier "open": one port, in order
+        file.fd = -1;
+      }
     }
     return E.SUCCESS;
   },
