@@ -124,6 +124,16 @@ function quietly<T>(fn: () => T): T {
  * entrypoint's name for another entrypoint), a fixed clock and randomness seeded from the job ID,
  * and no network — see worker.ts for the syscall layer. Temporary files, host fds and the worker
  * are cleaned up whatever happens.
+ *
+ * Speed: a module is compiled once (cached by CID and memory limit) and a worker is kept waiting
+ * for the next job, so a warm run pays neither. V8 compiles WebAssembly with Liftoff first and
+ * tiers hot functions up to TurboFan while they run; that code lives in the compiled module,
+ * which every worker shares, so a module's first run is slower (wordfreq over 5 MB: module 1.4–1.6×
+ * native) and later runs get TurboFan code at once (0.8–1.0×). Eager TurboFan (`--no-liftoff`,
+ * `--no-wasm-dynamic-tiering`) is a process-wide V8 flag — a Worker's `execArgv` refuses V8
+ * options — and it made first runs slower here (`--no-liftoff` compiles each function with
+ * TurboFan on its first call: module 3.3× on the first run, the same afterwards), so the defaults
+ * stay.
  */
 export class WasmExecutor implements Executor {
   readonly engine = "wasm" as const;
@@ -454,7 +464,8 @@ export class WasmExecutor implements Executor {
         closeSync(nullFd);
       }
       if (timings !== undefined && endedAt > 0) timings.teardownMs = performance.now() - endedAt;
-      this.#refill();
+      // The next worker starts once this run has returned (starting one takes the main thread a while).
+      setImmediate(() => this.#refill());
     }
   }
 }
