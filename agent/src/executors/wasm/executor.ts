@@ -35,9 +35,9 @@ export type WasmExecutorOptions = {
   /** Heap of the worker's JavaScript side (not the module's memory, which is `resources.memoryMb`). Default 64 MiB. */
   workerHeapMb?: number | undefined;
   /**
-   * Workers kept started and waiting, so a job does not wait for one to start (about 30 ms). Each
-   * runs one job only and is then ended; the next is started when a run ends. Default 1; 0 starts
-   * a worker per run.
+   * Workers kept started and waiting, so a job does not wait for one to start (0.1–0.6 s on a
+   * loaded 2-core host). Each runs one job only and is then ended; the next is started when a run
+   * has returned. Default 1; 0 starts a worker per run.
    */
   warmWorkers?: number | undefined;
   /** Compiled modules kept, by CID and memory limit (a hit skips loading, the CID check and compiling). Default 16. */
