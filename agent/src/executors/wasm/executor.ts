@@ -11,7 +11,7 @@ import { ExecutionError, type ExecutionRequest, type ExecutionResult, type Execu
 import { buildInputView, type InputView } from "./inputs.js";
 import { capModuleMemory, COMPONENT, PAGE_BYTES, verifyModuleCid } from "./module.js";
 import { inspectOutputs } from "./outputs.js";
-import { type MountedFile, OPEN_CHANNEL_BYTES, type Preopen, STDIO_HEADER_BYTES, type WorkerInput, type WorkerMessage } from "./protocol.js";
+import { type MountedFile, OPEN_CHANNEL_BYTES, type Preopen, type RunPhases, STDIO_HEADER_BYTES, type WorkerInput, type WorkerMessage } from "./protocol.js";
 
 /** What every WASI clock reads: 2000-01-01T00:00:00Z, in nanoseconds. Part of the protocol: never change it. */
 export const WASM_FIXED_TIME_NS = 946_684_800_000_000_000n;
@@ -34,6 +34,46 @@ export type WasmExecutorOptions = {
   maxOutputEntries?: number | undefined;
   /** Heap of the worker's JavaScript side (not the module's memory, which is `resources.memoryMb`). Default 64 MiB. */
   workerHeapMb?: number | undefined;
+  /**
+   * Workers kept started and waiting, so a job does not wait for one to start (0.1–0.6 s on a
+   * loaded 2-core host). Each runs one job only and is then ended; the next is started when a run
+   * has returned. Default 1; 0 starts a worker per run.
+   */
+  warmWorkers?: number | undefined;
+  /** Compiled modules kept, by CID and memory limit (a hit skips loading, the CID check and compiling). Default 16. */
+  moduleCacheSize?: number | undefined;
+  /** Called after each run (successful or not) with where its time went. */
+  onTimings?: ((timings: WasmRunTimings) => void) | undefined;
+};
+
+/** Where one run's time went, in ms (see {@link WasmExecutorOptions.onTimings}). */
+export type WasmRunTimings = {
+  /** Whether the compiled module came from the cache (then `loadMs` and `compileMs` are 0). */
+  moduleCached: boolean;
+  /** `resolveModule`, size check and CID check. */
+  loadMs: number;
+  /** Capping the memories and compiling (WebAssembly.compile). */
+  compileMs: number;
+  /** The inputs' view: temporary directory, placeholders, host fds. */
+  inputsMs: number;
+  /** Whether the job went to a worker already waiting (else it waited for one to start). */
+  workerWarm: boolean;
+  /** How long the worker that took the job took to start (spawn → waiting; off the job's path when warm). */
+  workerStartMs: number;
+  /** Job posted → the worker has it (includes starting a worker when none was warm). */
+  workerMs: number;
+  /** Worker: the syscall layer and node:wasi set up for the job. */
+  setUpMs: number;
+  /** Worker: import checks and instantiation. */
+  instantiateMs: number;
+  /** The module itself, `_start` to its exit (the result's `durationMs`). */
+  runMs: number;
+  /** The exit message reaching the main thread, then the output tree walked and measured. */
+  outputsMs: number;
+  /** Worker terminated, host fds closed, temporary directory removed. */
+  teardownMs: number;
+  /** `run()` from call to return. */
+  totalMs: number;
 };
 
 const WORKER_FILE = new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
@@ -84,11 +124,25 @@ function quietly<T>(fn: () => T): T {
  * entrypoint's name for another entrypoint), a fixed clock and randomness seeded from the job ID,
  * and no network — see worker.ts for the syscall layer. Temporary files, host fds and the worker
  * are cleaned up whatever happens.
+ *
+ * Speed: a module is compiled once (cached by CID and memory limit) and a worker is kept waiting
+ * for the next job, so a warm run pays neither. V8 compiles WebAssembly with Liftoff first and
+ * tiers hot functions up to TurboFan while they run; that code lives in the compiled module,
+ * which every worker shares, so a module's first run is slower (wordfreq over 5 MB: module 1.4–1.6×
+ * native) and later runs get TurboFan code at once (0.8–1.0×). Eager TurboFan (`--no-liftoff`,
+ * `--no-wasm-dynamic-tiering`) is a process-wide V8 flag — a Worker's `execArgv` refuses V8
+ * options — and it made first runs slower here (`--no-liftoff` compiles each function with
+ * TurboFan on its first call: module 3.3× on the first run, the same afterwards), so the defaults
+ * stay.
  */
 export class WasmExecutor implements Executor {
   readonly engine = "wasm" as const;
   readonly #options: WasmExecutorOptions;
   #available: Promise<boolean> | undefined;
+  /** Compiled modules by `<cid>@<pages>`, least recently used first. */
+  readonly #compiled = new Map<string, Promise<WebAssembly.Module>>();
+  /** Started workers waiting for a job. */
+  readonly #spares: Spare[] = [];
 
   constructor(options: WasmExecutorOptions) {
     this.#options = options;
@@ -100,7 +154,7 @@ export class WasmExecutor implements Executor {
       const dir = await realpath(await mkdtemp(join(this.#options.tempDir ?? tmpdir(), "shoal-wasm-check-")));
       try {
         const outcome = await this.#execute({
-          module: NOOP_MODULE,
+          module: new WebAssembly.Module(NOOP_MODULE),
           entrypoint: "_start",
           args: ["job"],
           env: [],
@@ -135,6 +189,18 @@ export class WasmExecutor implements Executor {
       });
   }
 
+  /** Starts the warm workers now, so the first job does not wait for one. Never throws. */
+  async warm(): Promise<void> {
+    this.#refill();
+    await Promise.all(
+      this.#spares.map(async (spare) => {
+        spare.worker.ref(); // keeps the process up while it waits for the worker
+        await spare.ready;
+        if (this.#spares.includes(spare)) spare.worker.unref();
+      }),
+    );
+  }
+
   async run(request: ExecutionRequest): Promise<ExecutionResult> {
     const { spec, signal } = request;
     this.validate(spec);
@@ -142,32 +208,45 @@ export class WasmExecutor implements Executor {
     if (signal?.aborted) throw aborted();
 
     const startedAt = performance.timeOrigin + performance.now();
+    const clock = performance.now();
+    const timings: WasmRunTimings = {
+      moduleCached: false, loadMs: 0, compileMs: 0, inputsMs: 0, workerWarm: false, workerStartMs: 0, workerMs: 0,
+      setUpMs: 0, instantiateMs: 0, runMs: 0, outputsMs: 0, teardownMs: 0, totalMs: 0,
+    };
     const maxPages = spec.resources.memoryMb * (1_048_576 / PAGE_BYTES);
-    const prepared = capModuleMemory(await this.#loadModule(spec), maxPages);
-    const outputDir = await realOutputDir(request.outputDir);
-    const temp = await realpath(await mkdtemp(join(this.#options.tempDir ?? tmpdir(), "shoal-wasm-")));
+    let temp: string | undefined;
     let inputs: InputView | undefined;
     try {
+      const module = await this.#compiledModule(spec, maxPages, timings);
+      const viewStart = performance.now();
+      const outputDir = await realOutputDir(request.outputDir);
+      temp = await realpath(await mkdtemp(join(this.#options.tempDir ?? tmpdir(), "shoal-wasm-")));
       const inputDir = join(temp, "inputs");
       inputs = await buildInputView(request.inputs, inputDir);
+      timings.inputsMs = performance.now() - viewStart;
       if (signal?.aborted) throw aborted();
-      const outcome = await this.#execute({
-        module: prepared.bytes,
-        entrypoint: engine.entrypoint,
-        args: [engine.entrypoint === "_start" ? "job" : engine.entrypoint, ...engine.args],
-        env: Object.entries(engine.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-        jobId: request.jobId,
-        inputDir,
-        inputs,
-        outputDir,
-        outputPath: spec.outputs.path,
-        maxPages,
-        timeoutMs: spec.resources.timeoutSec * 1000,
-        maxOutputBytes: spec.resources.maxOutputBytes,
-        signal,
-      });
+      const outcome = await this.#execute(
+        {
+          module,
+          entrypoint: engine.entrypoint,
+          args: [engine.entrypoint === "_start" ? "job" : engine.entrypoint, ...engine.args],
+          env: Object.entries(engine.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+          jobId: request.jobId,
+          inputDir,
+          inputs,
+          outputDir,
+          outputPath: spec.outputs.path,
+          maxPages,
+          timeoutMs: spec.resources.timeoutSec * 1000,
+          maxOutputBytes: spec.resources.maxOutputBytes,
+          signal,
+        },
+        timings,
+      );
+      const outputsStart = performance.now();
       const result = classify(outcome, maxPages * PAGE_BYTES, spec);
       const outputBytes = await inspectOutputs(outputDir, spec.resources.maxOutputBytes, this.#maxEntries);
+      timings.outputsMs += performance.now() - outputsStart;
       const firstRead = outcome.kind === "exit" ? outcome.firstReadAt : undefined;
       return {
         ...result,
@@ -176,8 +255,12 @@ export class WasmExecutor implements Executor {
         ...(firstRead === undefined ? {} : { firstInputReadMs: Math.max(0, firstRead - startedAt) }),
       };
     } finally {
+      const teardownStart = performance.now();
       inputs?.close();
-      await rm(temp, { recursive: true, force: true });
+      if (temp !== undefined) await rm(temp, { recursive: true, force: true });
+      timings.teardownMs += performance.now() - teardownStart;
+      timings.totalMs = performance.now() - clock;
+      this.#options.onTimings?.(timings);
     }
   }
 
@@ -187,12 +270,51 @@ export class WasmExecutor implements Executor {
 
   /** Whether the module can be loaded and matches its CID (see {@link Executor.hasModule}). */
   async hasModule(spec: Spec): Promise<boolean> {
+    const cid = (spec.engine as WasmEngine).module;
+    for (const key of this.#compiled.keys()) if (key.startsWith(`${cid}@`)) return true;
     try {
       await this.#loadModule(spec);
       return true;
     } catch {
       return false;
     }
+  }
+
+  /**
+   * The module compiled with its memories capped at `maxPages`, from the cache or loaded, checked
+   * against its CID, capped and compiled now. The cache is keyed by CID (the bytes it names) and
+   * limit, so a hit is the same code a miss would compile; a Module is immutable, and each run
+   * instantiates it afresh in its own worker, with its own memory.
+   */
+  async #compiledModule(spec: Spec, maxPages: number, timings: WasmRunTimings): Promise<WebAssembly.Module> {
+    const key = `${(spec.engine as WasmEngine).module}@${maxPages}`;
+    const cached = this.#compiled.get(key);
+    if (cached !== undefined) {
+      this.#compiled.delete(key); // most recently used last
+      this.#compiled.set(key, cached);
+      timings.moduleCached = true;
+      return cached;
+    }
+    const loadStart = performance.now();
+    const bytes = await this.#loadModule(spec);
+    const compileStart = performance.now();
+    timings.loadMs = compileStart - loadStart;
+    const prepared = capModuleMemory(bytes, maxPages);
+    const compiling = WebAssembly.compile(prepared.bytes as Uint8Array<ArrayBuffer>).catch((error: Error) => {
+      this.#compiled.delete(key);
+      throw new ExecutionError("INVALID_SPEC", COMPONENT, `the module cannot run: ${error.message}`, {
+        hint: "build a WASI preview1 command (clang --target=wasm32-wasi) that exports memory and the entrypoint",
+      });
+    });
+    this.#compiled.set(key, compiling);
+    const limit = Math.max(0, this.#options.moduleCacheSize ?? 16);
+    for (const old of this.#compiled.keys()) {
+      if (this.#compiled.size <= limit) break;
+      this.#compiled.delete(old);
+    }
+    const module = await compiling;
+    timings.compileMs = performance.now() - compileStart;
+    return module;
   }
 
   async #loadModule(spec: Spec): Promise<Uint8Array> {
@@ -212,8 +334,60 @@ export class WasmExecutor implements Executor {
     return bytes;
   }
 
-  /** One worker run: spawn, wait for its end or a limit, and clean up the worker and its host fds. */
-  async #execute(run: RunPlan): Promise<Outcome> {
+  /** Starts a worker that waits for its job (see worker.ts); it does not keep the agent alive while it waits. */
+  #spawn(): Spare {
+    const entry = workerEntry();
+    const worker = new Worker(entry.url, {
+      env: {},
+      name: "shoal-wasm",
+      execArgv: entry.execArgv,
+      resourceLimits: { maxOldGenerationSizeMb: this.#options.workerHeapMb ?? 64, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
+    });
+    const spawnedAt = performance.now();
+    const spare: Spare = { worker, ready: Promise.resolve(), dead: false, startMs: undefined };
+    spare.ready = new Promise<void>((resolve) => {
+      const onMessage = (message: WorkerMessage): void => {
+        if (message.type !== "ready") return;
+        spare.startMs = performance.now() - spawnedAt;
+        resolve();
+      };
+      worker.on("message", onMessage);
+      // A worker that fails while waiting is dropped; one that fails during its job is reported by waitForWorker.
+      worker.once("error", () => {
+        spare.dead = true;
+        resolve();
+      });
+      worker.once("exit", () => {
+        spare.dead = true;
+        worker.off("message", onMessage);
+        resolve();
+      });
+    });
+    worker.unref();
+    return spare;
+  }
+
+  /** Starts workers until `warmWorkers` are waiting. */
+  #refill(): void {
+    for (let i = this.#spares.length - 1; i >= 0; i--) if (this.#spares[i].dead) this.#spares.splice(i, 1);
+    const wanted = Math.max(0, this.#options.warmWorkers ?? 1);
+    while (this.#spares.length < wanted) this.#spares.push(this.#spawn());
+  }
+
+  /** A waiting worker if one is alive, else a new one. */
+  #take(): { spare: Spare; warm: boolean } {
+    for (let spare = this.#spares.shift(); spare !== undefined; spare = this.#spares.shift()) {
+      if (spare.dead) continue;
+      spare.worker.ref();
+      return { spare, warm: true };
+    }
+    const spare = this.#spawn();
+    spare.worker.ref();
+    return { spare, warm: false };
+  }
+
+  /** One worker run: take a worker, post the job, wait for its end or a limit, and clean up the worker and its host fds. */
+  async #execute(run: RunPlan, timings?: WasmRunTimings): Promise<Outcome> {
     const stdout = new SharedArrayBuffer(STDIO_HEADER_BYTES + STDIO_CAPTURE_BYTES);
     const stderr = new SharedArrayBuffer(STDIO_HEADER_BYTES + STDIO_CAPTURE_BYTES);
     const preopens: Preopen[] = [
@@ -223,6 +397,8 @@ export class WasmExecutor implements Executor {
     const nullFd = openSync(devNull, "r+");
     const openChannel = new SharedArrayBuffer(OPEN_CHANNEL_BYTES);
     let worker: Worker | undefined;
+    let endedAt = 0;
+    let reported = false;
     try {
       const data: WorkerInput = {
         module: run.module,
@@ -241,14 +417,10 @@ export class WasmExecutor implements Executor {
         maxOutputBytes: run.maxOutputBytes,
         maxOutputEntries: this.#maxEntries,
       };
-      const entry = workerEntry();
-      worker = new Worker(entry.url, {
-        workerData: data,
-        env: {},
-        name: "shoal-wasm",
-        execArgv: entry.execArgv,
-        resourceLimits: { maxOldGenerationSizeMb: this.#options.workerHeapMb ?? 64, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
-      });
+      const taken = this.#take();
+      worker = taken.spare.worker;
+      const postedAt = performance.timeOrigin + performance.now();
+      worker.postMessage(data);
       const channel = new Int32Array(openChannel);
       const outcome = await waitForWorker(worker, run.timeoutMs, run.signal, (message) => {
         if (message.type === "close") return run.inputs.release(message.index);
@@ -256,12 +428,44 @@ export class WasmExecutor implements Executor {
         Atomics.store(channel, 0, 2);
         Atomics.notify(channel, 0);
       });
+      endedAt = performance.now();
+      reported = outcome.kind === "exit" || outcome.kind === "trap" || outcome.kind === "invalid";
+      if (timings !== undefined) {
+        timings.workerWarm = taken.warm && taken.spare.startMs !== undefined;
+        timings.workerStartMs = taken.spare.startMs ?? 0;
+        if (outcome.kind === "exit") {
+          const { phases } = outcome;
+          timings.workerMs = Math.max(0, phases.receivedAt - postedAt);
+          timings.setUpMs = phases.setUpMs;
+          timings.instantiateMs = phases.instantiateMs;
+          timings.runMs = outcome.durationMs;
+          // What is left of posted → ended is the exit message's way back.
+          timings.outputsMs = Math.max(0, performance.timeOrigin + endedAt - postedAt - timings.workerMs - phases.setUpMs - phases.instantiateMs - outcome.durationMs);
+        }
+      }
       return { ...outcome, stdout: readCapture(stdout), stderr: readCapture(stderr) } as Outcome;
     } finally {
-      await worker?.terminate();
-      worker?.removeAllListeners("message");
-      closeLeakedFds([run.inputDir, run.outputDir]);
-      closeSync(nullFd);
+      if (worker !== undefined && reported) {
+        // The worker closed its fds before it reported: its teardown (tens of ms: the isolate and
+        // the module's memory) need not hold the result back.
+        const ended = worker;
+        void ended
+          .terminate()
+          .catch(() => undefined)
+          .finally(() => {
+            ended.removeAllListeners("message");
+            closeSync(nullFd); // only once the worker is gone: it is the job's fds 0–2
+          });
+      } else {
+        // Killed (or never reported): it may hold fds into the run's directories.
+        await worker?.terminate();
+        worker?.removeAllListeners("message");
+        closeLeakedFds([run.inputDir, run.outputDir]);
+        closeSync(nullFd);
+      }
+      if (timings !== undefined && endedAt > 0) timings.teardownMs = performance.now() - endedAt;
+      // The next worker starts once this run has returned (starting one takes the main thread a while).
+      setImmediate(() => this.#refill());
     }
   }
 }
@@ -294,8 +498,11 @@ export function moduleFromDirectory(dir: string): (spec: Spec) => Promise<Uint8A
 
 // ---- internals ------------------------------------------------------------------------------
 
+/** A started worker; `startMs`: spawn → waiting for its job, once it is. */
+type Spare = { worker: Worker; ready: Promise<void>; dead: boolean; startMs: number | undefined };
+
 type RunPlan = {
-  module: Uint8Array;
+  module: WebAssembly.Module;
   entrypoint: string;
   args: string[];
   env: [string, string][];
@@ -311,7 +518,7 @@ type RunPlan = {
 };
 
 type Ending =
-  | { kind: "exit"; exitCode: number; durationMs: number; memoryBytes: number; firstReadAt?: number | undefined }
+  | { kind: "exit"; exitCode: number; durationMs: number; memoryBytes: number; phases: RunPhases; firstReadAt?: number | undefined }
   | { kind: "trap"; message: string; durationMs: number; memoryBytes: number }
   | { kind: "timeout" }
   | { kind: "aborted" }
@@ -341,10 +548,10 @@ function waitForWorker(
     }
     signal?.addEventListener("abort", onAbort, { once: true });
     worker.on("message", (message: WorkerMessage) => {
-      if (message.type === "started") return;
+      if (message.type === "started" || message.type === "ready") return;
       if (message.type === "open" || message.type === "close") return onFile(message);
       if (message.type === "exit")
-        done({ kind: "exit", exitCode: message.exitCode, durationMs: message.durationMs, memoryBytes: message.memoryBytes, firstReadAt: message.firstReadAt });
+        done({ kind: "exit", exitCode: message.exitCode, durationMs: message.durationMs, memoryBytes: message.memoryBytes, phases: message.phases, firstReadAt: message.firstReadAt });
       else if (message.type === "trap") done({ kind: "trap", message: message.message, durationMs: message.durationMs, memoryBytes: message.memoryBytes });
       else if (message.type === "output-limit") done({ kind: "output-limit", message: message.message });
       else done({ kind: "invalid", message: message.message });

@@ -36,10 +36,13 @@ export type MountedFile = {
  */
 export const OPEN_CHANNEL_BYTES = 8;
 
-/** Everything the worker needs, passed as `workerData`. */
+/**
+ * Everything the worker needs for its one job, posted to it as its first (and only) message: a
+ * worker is started ahead of the job and waits for it (see "ready").
+ */
 export type WorkerInput = {
-  /** The module bytes, already capped to the memory limit. */
-  module: Uint8Array;
+  /** The module, compiled once by the executor from its checked bytes with memories capped to the limit (a Module is shared with the worker, not copied). */
+  module: WebAssembly.Module;
   /** Exported function to run; `_start` for a WASI command. */
   entrypoint: string;
   args: string[];
@@ -69,13 +72,25 @@ export type WorkerInput = {
 /** Capture buffer layout: Int32 [0] = bytes kept, Int32 [1] = 1 when bytes were dropped, then the bytes. */
 export const STDIO_HEADER_BYTES = 8;
 
+/** Where the worker's part of a run went (ms), for the executor's breakdown. */
+export type RunPhases = {
+  /** When the job message arrived (performance.timeOrigin + now(), ms). */
+  receivedAt: number;
+  /** The syscall layer and node:wasi set up for the job (received → instantiation starts). */
+  setUpMs: number;
+  /** Import checks and WebAssembly.Instance. */
+  instantiateMs: number;
+};
+
 /** How the module ended, as seen from inside the worker. */
 export type WorkerMessage =
+  /** Started and waiting for its job. */
+  | { type: "ready" }
   | { type: "started" }
   | { type: "open"; index: number }
   | { type: "close"; index: number }
   /** `firstReadAt`: when the job first read a mounted input (performance.timeOrigin + now(), ms), if it did. */
-  | { type: "exit"; exitCode: number; durationMs: number; memoryBytes: number; firstReadAt?: number }
+  | { type: "exit"; exitCode: number; durationMs: number; memoryBytes: number; phases: RunPhases; firstReadAt?: number }
   | { type: "trap"; message: string; durationMs: number; memoryBytes: number }
   | { type: "output-limit"; message: string }
   | { type: "invalid"; message: string };

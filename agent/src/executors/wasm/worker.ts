@@ -23,11 +23,10 @@
 import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readSync } from "node:fs";
 import { join, posix, sep } from "node:path";
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
 
-import type { MountedFile, WorkerInput, WorkerMessage } from "./protocol.js";
+import type { MountedFile, RunPhases, WorkerInput, WorkerMessage } from "./protocol.js";
 
-const input = workerData as WorkerInput;
 const post = (message: WorkerMessage): void => parentPort?.postMessage(message);
 
 // node:wasi warns that it is experimental once per thread; the agent's logs need not repeat it.
@@ -38,6 +37,12 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
 }) as typeof process.emitWarning;
 const { WASI } = await import("node:wasi");
 process.emitWarning = emitWarning;
+
+// A worker is started ahead of its job (the executor keeps one warm) and runs exactly one: it waits
+// here for the job, and everything below is that job's state. It never takes a second job.
+post({ type: "ready" });
+const input = await new Promise<WorkerInput>((resolve) => parentPort?.once("message", resolve));
+const receivedAt = performance.now();
 
 // WASI preview1 errno values.
 const E = { SUCCESS: 0, ACCES: 2, BADF: 8, FAULT: 21, ILSEQ: 25, INVAL: 28, IO: 29, NFILE: 41, NOENT: 44, NOSYS: 52, NOTDIR: 54, NOTSUP: 58, PERM: 63, ROFS: 69, NOTCAPABLE: 76 } as const;
@@ -71,8 +76,20 @@ class OutputLimitError extends Error {}
 let outputLimit: string | undefined;
 
 let memory: WebAssembly.Memory | undefined;
-const view = (): DataView => new DataView((memory as WebAssembly.Memory).buffer);
-const bytes = (): Uint8Array => new Uint8Array((memory as WebAssembly.Memory).buffer);
+// Views of the guest memory, made again only when memory.grow replaced its buffer: the hot calls
+// (fd_read, fd_write) would otherwise allocate two views each.
+let viewed: ArrayBuffer | undefined;
+let dataView = new DataView(new ArrayBuffer(0));
+let byteView = new Uint8Array(0);
+function refreshViews(): void {
+  const buffer = (memory as WebAssembly.Memory).buffer;
+  if (buffer === viewed) return;
+  viewed = buffer;
+  dataView = new DataView(buffer);
+  byteView = new Uint8Array(buffer);
+}
+const view = (): DataView => (refreshViews(), dataView);
+const bytes = (): Uint8Array => (refreshViews(), byteView);
 
 // ---- fds: what each one is, in the guest's namespace and on the host ----------------------------
 
@@ -270,9 +287,13 @@ function randomBytes(n: number): Uint8Array {
 
 const VFD_BASE = 0x4000_0000;
 /** `pinned`: opened for the whole run (a file input); `users`: the job's open fds on it. */
-type Mounted = MountedFile & { index: number; pinned: boolean; users: number };
-const mountedFiles = new Map<string, Mounted>(input.files.map((file, index) => [file.guest, { ...file, index, pinned: file.fd >= 0, users: 0 }]));
-type Vfd = { file: Mounted; device: number; position: number; rights: bigint; inheriting: bigint; flags: number };
+/** `ahead`: the read-ahead block, holding the file's bytes [aheadStart, aheadEnd) (see readHost). */
+type Mounted = MountedFile & { index: number; pinned: boolean; users: number; ahead: Uint8Array | undefined; aheadStart: number; aheadEnd: number };
+const mountedFiles = new Map<string, Mounted>(
+  input.files.map((file, index) => [file.guest, { ...file, index, pinned: file.fd >= 0, users: 0, ahead: undefined, aheadStart: 0, aheadEnd: 0 }]),
+);
+/** `readable`: `rights` has fd_read (kept as a boolean so a read needs no BigInt arithmetic). */
+type Vfd = { file: Mounted; device: number; position: number; rights: bigint; inheriting: bigint; flags: number; readable: boolean };
 const vfds = new Map<number, Vfd>();
 const openChannel = new Int32Array(input.openChannel);
 /** When the job first read a mounted file (performance.timeOrigin + now(), in ms). */
@@ -318,6 +339,7 @@ function openMounted(file: Mounted, parent: FdInfo, oflags: number, rightsBase: 
     rights: rightsBase & MOUNTED_FILE_RIGHTS,
     inheriting: rightsInheriting & MOUNTED_FILE_RIGHTS,
     flags: fdflags,
+    readable: (rightsBase & R.FD_READ) !== 0n,
   });
   return E.SUCCESS;
 }
@@ -334,6 +356,54 @@ function writeFilestat(ptr: number, file: Mounted, device: number): number {
 }
 
 const MAX_READ = 1 << 30;
+/**
+ * Reads up to this size are served from a read-ahead block of the file (READ_AHEAD bytes, one per
+ * mounted file, kept while the job has it open): a job reading a byte or a line at a time makes
+ * one host read per block, not one per call. The inputs are read-only and their size fixed at
+ * mount, so the bytes a job sees are the same either way; a file that shrank still fails (EIO).
+ */
+const SMALL_READ = 4_096;
+const READ_AHEAD = 65_536;
+
+/** Reads `want` bytes of `file` at `position` into guest memory at `ptr`: 0, or a negative errno. */
+function readHost(file: Mounted, mem: Uint8Array, ptr: number, want: number, position: number): number {
+  if (want <= SMALL_READ) {
+    for (let done = 0; done < want; ) {
+      if (position < file.aheadStart || position >= file.aheadEnd) {
+        file.ahead ??= new Uint8Array(READ_AHEAD);
+        let n: number;
+        try {
+          n = readSync(file.fd, file.ahead, 0, Math.min(READ_AHEAD, file.size - position), position);
+        } catch {
+          file.aheadEnd = 0;
+          return -E.IO;
+        }
+        if (n === 0) return -E.IO; // the file is shorter than when it was mounted
+        file.aheadStart = position;
+        file.aheadEnd = position + n;
+      }
+      const from = position - file.aheadStart;
+      const take = Math.min(want - done, file.aheadEnd - position);
+      mem.set(file.ahead!.subarray(from, from + take), ptr + done);
+      done += take;
+      position += take;
+    }
+    return 0;
+  }
+  for (let done = 0; done < want; ) {
+    let n: number;
+    try {
+      n = readSync(file.fd, mem, ptr + done, Math.min(want - done, MAX_READ), position);
+    } catch {
+      return -E.IO;
+    }
+    if (n === 0) return -E.IO; // the file is shorter than when it was mounted
+    done += n;
+    position += n;
+  }
+  return 0;
+}
+
 /** Reads into the iovecs at `position`: the bytes read (short only at the mounted size), or a negative errno. */
 function readMounted(file: Mounted, iovs: number, iovsLen: number, position: number): number {
   firstReadAt ??= performance.timeOrigin + performance.now();
@@ -345,17 +415,9 @@ function readMounted(file: Mounted, iovs: number, iovsLen: number, position: num
     const len = dv.getUint32(iovs + i * 8 + 4, true);
     if (ptr + len > mem.length) return -E.FAULT;
     const want = Math.min(len, Math.max(0, file.size - position));
-    for (let done = 0; done < want; ) {
-      let n: number;
-      try {
-        n = readSync(file.fd, mem, ptr + done, Math.min(want - done, MAX_READ), position);
-      } catch {
-        return -E.IO;
-      }
-      if (n === 0) return -E.IO; // the file is shorter than when it was mounted
-      done += n;
-      position += n;
-    }
+    const failed = want === 0 ? 0 : readHost(file, mem, ptr, want, position);
+    if (failed < 0) return failed;
+    position += want;
     total += want;
     if (want < len) break;
   }
@@ -367,7 +429,7 @@ const has = (vfd: Vfd, rights: bigint): boolean => (vfd.rights & rights) === rig
 /** What each fd_* call does on a mounted fd (arguments after the Vfd are the call's own). */
 const mountedCalls: Record<string, (vfd: Vfd, fd: number, ...args: never[]) => number> = {
   fd_read(vfd: Vfd, _fd: number, iovs: number, iovsLen: number, readPtr: number) {
-    if (!has(vfd, R.FD_READ)) return E.NOTCAPABLE;
+    if (!vfd.readable) return E.NOTCAPABLE;
     const n = readMounted(vfd.file, iovs, iovsLen, vfd.position);
     if (n < 0) return -n;
     vfd.position += n;
@@ -419,15 +481,20 @@ const mountedCalls: Record<string, (vfd: Vfd, fd: number, ...args: never[]) => n
     if ((base & ~vfd.rights) !== 0n || (inheriting & ~vfd.inheriting) !== 0n) return E.NOTCAPABLE;
     vfd.rights = base;
     vfd.inheriting = inheriting;
+    vfd.readable = (base & R.FD_READ) !== 0n;
     return E.SUCCESS;
   },
   fd_fdstat_set_flags: () => E.NOTCAPABLE, // like node:wasi for a read-only input: the right is never given
   fd_close(vfd: Vfd, fd: number) {
     vfds.delete(fd);
     const file = vfd.file;
-    if (--file.users === 0 && !file.pinned) {
-      post({ type: "close", index: file.index }); // handled after any earlier "open": one port, in order
-      file.fd = -1;
+    if (--file.users === 0) {
+      file.ahead = undefined;
+      file.aheadEnd = 0;
+      if (!file.pinned) {
+        post({ type: "close", index: file.index }); // handled after any earlier "open": one port, in order
+        file.fd = -1;
+      }
     }
     return E.SUCCESS;
   },
@@ -679,9 +746,16 @@ function checkPath(fd: number, pathPtr: number, pathLen: number, changes: boolea
   return E.SUCCESS;
 }
 
+/** A RangeError from a bad guest pointer becomes EFAULT; anything else goes on up. */
+function fault(error: unknown): number {
+  if (error instanceof RangeError && memory !== undefined && !error.message.includes("call stack")) return E.FAULT;
+  throw error;
+}
+
 /** Every import: refuses to go on once the output cap is crossed, and turns bad pointers into EFAULT. */
 const imports: Record<string, Syscall> = {};
-for (const [name, fn] of Object.entries({ ...real, ...overrides })) {
+const calls: Record<string, (...args: never[]) => number> = { ...real, ...overrides };
+for (const [name, fn] of Object.entries(calls)) {
   // Every fd_* and path_* call takes an fd first: the mounted input files' fds never reach node:wasi.
   const takesFd = name.startsWith("fd_") || name.startsWith("path_");
   const onMounted = mountedCalls[name] ?? (() => (name.startsWith("path_") ? E.NOTDIR : E.BADF));
@@ -694,37 +768,93 @@ for (const [name, fn] of Object.entries({ ...real, ...overrides })) {
       }
       return (fn as (...a: unknown[]) => number)(...args);
     } catch (error) {
-      if (error instanceof RangeError && memory !== undefined && !(error.message.includes("call stack"))) return E.FAULT;
-      throw error;
+      return fault(error);
     }
   }) as Syscall;
 }
+// The hot calls, the same as above with their own arity: no rest array and no spread per call.
+type Rw = (fd: number, iovs: number, iovsLen: number, donePtr: number) => number;
+const mountedRead = mountedCalls.fd_read as unknown as (vfd: Vfd, fd: number, iovs: number, iovsLen: number, readPtr: number) => number;
+const hostRead = calls.fd_read as unknown as Rw;
+const hostWrite = calls.fd_write as unknown as Rw;
+imports.fd_read = ((fd: number, iovs: number, iovsLen: number, readPtr: number) => {
+  if (outputLimit !== undefined) throw new OutputLimitError(outputLimit);
+  try {
+    if (fd >= VFD_BASE) {
+      const mounted = vfds.get(fd);
+      return mounted === undefined ? E.BADF : mountedRead(mounted, fd, iovs, iovsLen, readPtr);
+    }
+    return hostRead(fd, iovs, iovsLen, readPtr);
+  } catch (error) {
+    return fault(error);
+  }
+}) as Syscall;
+imports.fd_write = ((fd: number, iovs: number, iovsLen: number, writtenPtr: number) => {
+  if (outputLimit !== undefined) throw new OutputLimitError(outputLimit);
+  try {
+    return fd >= VFD_BASE ? (vfds.has(fd) ? E.ROFS : E.BADF) : hostWrite(fd, iovs, iovsLen, writtenPtr);
+  } catch (error) {
+    return fault(error);
+  }
+}) as Syscall;
 
 // ---- run ------------------------------------------------------------------------------------
 
+/**
+ * node:wasi never closes the host fds behind guest fds (its preopens included); this closes every
+ * one the guest left open, before the worker reports its end, so the executor need not wait for
+ * the worker to be torn down to know none is left. (The mounted input files' host fds are the
+ * executor's: it closes them.)
+ */
+function closeGuestFds(): void {
+  for (const fd of [...fds.keys()]) {
+    if (fd < 3) continue;
+    try {
+      real.fd_close(fd);
+    } catch {
+      // already gone
+    }
+    fds.delete(fd);
+  }
+}
+
+/** Posts how the job ended, once every guest fd is closed. */
+function end(message: WorkerMessage): void {
+  closeGuestFds();
+  post(message);
+}
+
 function run(): void {
+  const setUpAt = performance.now();
+  let instantiatedAt = setUpAt;
   let instance: WebAssembly.Instance;
   try {
-    const module = new WebAssembly.Module(input.module as Uint8Array<ArrayBuffer>);
+    const module = input.module;
     for (const wanted of WebAssembly.Module.imports(module)) {
       if (wanted.module !== "wasi_snapshot_preview1" || wanted.kind !== "function" || !(wanted.name in imports))
         throw new Error(`the module imports ${wanted.kind} ${wanted.module}.${wanted.name}; only wasi_snapshot_preview1 functions are provided`);
     }
     instance = new WebAssembly.Instance(module, { wasi_snapshot_preview1: imports });
+    instantiatedAt = performance.now();
   } catch (error) {
-    post({ type: "invalid", message: (error as Error).message });
+    end({ type: "invalid", message: (error as Error).message });
     return;
   }
   const exported = instance.exports;
-  if (!(exported.memory instanceof WebAssembly.Memory)) return post({ type: "invalid", message: 'the module exports no memory named "memory"' });
+  if (!(exported.memory instanceof WebAssembly.Memory)) return end({ type: "invalid", message: 'the module exports no memory named "memory"' });
   const entry = exported[input.entrypoint];
-  if (typeof entry !== "function") return post({ type: "invalid", message: `the module exports no function "${input.entrypoint}"` });
+  if (typeof entry !== "function") return end({ type: "invalid", message: `the module exports no function "${input.entrypoint}"` });
   const initialize = input.entrypoint === "_start" ? undefined : exported._initialize;
   memory = exported.memory;
 
   post({ type: "started" });
   const started = performance.now();
   const memoryBytes = (): number => (memory as WebAssembly.Memory).buffer.byteLength;
+  const phases = (): RunPhases => ({
+    receivedAt: performance.timeOrigin + receivedAt,
+    setUpMs: setUpAt - receivedAt,
+    instantiateMs: instantiatedAt - setUpAt,
+  });
   try {
     const exitCode = wasi.start({
       exports: {
@@ -736,15 +866,20 @@ function run(): void {
       },
     });
     if (outputLimit === undefined)
-      post({ type: "exit", exitCode: exitCode ?? 0, durationMs: performance.now() - started, memoryBytes: memoryBytes(), ...(firstReadAt === undefined ? {} : { firstReadAt }) });
+      end({
+        type: "exit",
+        exitCode: exitCode ?? 0,
+        durationMs: performance.now() - started,
+        memoryBytes: memoryBytes(),
+        phases: phases(),
+        ...(firstReadAt === undefined ? {} : { firstReadAt }),
+      });
   } catch (error) {
     if (outputLimit !== undefined || error instanceof OutputLimitError) return;
     const message = error instanceof Error ? error.message : String(error);
-    post({ type: "trap", message, durationMs: performance.now() - started, memoryBytes: memoryBytes() });
+    end({ type: "trap", message, durationMs: performance.now() - started, memoryBytes: memoryBytes() });
   } finally {
-    // node:wasi never closes the host fds behind guest fds; close every one the guest left open.
-    // (The mounted input files' host fds are the executor's: it closes them.)
-    for (const fd of [...fds.keys()]) if (fd >= 3) real.fd_close(fd);
+    closeGuestFds();
   }
 }
 
