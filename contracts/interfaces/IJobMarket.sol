@@ -185,6 +185,10 @@ interface IJobMarket {
     error InsufficientGasForCallback(uint256 needed, uint256 left);
     /// @notice The fee exceeds the cap.
     error FeeTooHigh(uint256 feeBps, uint256 maxFeeBps);
+    /// @notice A minimum collateral wider than a job's collateral field (no job could meet it).
+    /// @param minCollateral The minimum asked for.
+    /// @param maxCollateral The largest collateral a job can carry.
+    error MinCollateralTooHigh(uint256 minCollateral, uint256 maxCollateral);
     /// @notice The zero address is not allowed here.
     error ZeroAddress();
 
@@ -253,6 +257,29 @@ interface IJobMarket {
         PieceRef[] calldata inputs,
         LocalityProof[] calldata proofs,
         bytes32[] calldata allowProof
+    ) external;
+
+    /// @notice Claims `slot` and commits to a result in one transaction, for a provider that has
+    /// already run the job (a deterministic job whose inputs it holds): the checks and events of
+    /// {claim} (SlotClaimed, and SlotReopened for a reopened slot), then those of {commit}
+    /// (ResultCommitted, and QuorumReached when this commit completes the quorum). Settlement then
+    /// needs two blocks after JobPosted: this call, then the reveals. Reverts as either would; a
+    /// slot taken or a quorum reached first makes it revert whole, so no collateral is locked.
+    /// @param jobId The job.
+    /// @param slot The slot index, or `type(uint256).max` for the next free slot (see SlotClaimed for which).
+    /// @param inputs The job's inputs (only for locality jobs; must equal the posted ones).
+    /// @param proofs One proof per input (only for locality jobs).
+    /// @param allowProof Merkle proof of the caller in the job's allowlist (only if it has one).
+    /// @param hash Groups equal results (as for {commit}).
+    /// @param seal Binds the result to the caller (as for {commit}).
+    function claimAndCommit(
+        uint256 jobId,
+        uint256 slot,
+        PieceRef[] calldata inputs,
+        LocalityProof[] calldata proofs,
+        bytes32[] calldata allowProof,
+        bytes32 hash,
+        bytes32 seal
     ) external;
 
     /// @notice Commits to a result: `hash = keccak256(abi.encode(jobId, digest))`,

@@ -16,7 +16,9 @@ import {ResultCid} from "../libraries/ResultCid.sol";
 
 /// @title JobMarket
 /// @notice The job lifecycle of Shoal, in one file: submit → claim → commit → (quorum) → reveal →
-/// settle, with expire, finalize and cancel as the permissionless or client exits.
+/// settle, with expire, finalize and cancel as the permissionless or client exits. A provider that
+/// has already run the job may claim and commit in one call ({claimAndCommit}): the same checks,
+/// effects and events as the two calls, so a job can settle two blocks after it is posted.
 /// @dev Storage is laid out for gas: a job is two words written at submission (plus optional
 /// words only for ERC-20, callback, locality and allowlist jobs), a slot is one word at claim and
 /// one at commit, and the `quorum`-th reveal settles in the same transaction. Settlement writes no
@@ -115,17 +117,22 @@ contract JobMarket is IJobMarket, Ownable2Step, ReentrancyGuardTransient {
     /// @notice Highest callback gas a job may ask for (chain-specific: FEVM gas units differ).
     uint256 public immutable maxCallbackGas;
 
-    /// @notice Fee for new jobs, in basis points of the amount paid to providers.
-    uint16 public feeBps;
-    /// @notice Whether new submissions are refused. Claims, reveals and all exits keep working.
-    bool public paused;
+    /// @dev Everything `submit` reads, in one word (one cold read and one write per submission
+    /// instead of three reads and a write). Layout (low → high bits):
+    /// feeBps 16 · paused 8 · minCollateral 80 · nextJobId 64
+    /// `minCollateral` has the width of a job's collateral (a larger minimum could admit no job);
+    /// job IDs run from 1, and `nextJobId` holds the next one (never zero: the word stays non-zero,
+    /// so a submission pays no zero-to-non-zero store); 2^64 jobs are out of reach.
+    struct Config {
+        uint16 feeBps;
+        bool paused;
+        uint80 minCollateral;
+        uint64 nextJobId;
+    }
+
+    Config private _config;
     /// @notice Receives protocol fees.
     address public treasury;
-    /// @notice Lowest collateral per slot for new jobs, in attoFIL.
-    uint256 public minCollateral;
-    /// @dev Job IDs run from 1; this holds the next one (starting non-zero keeps submits off the
-    /// zero-to-non-zero store price).
-    uint256 private _nextJobId = 1;
 
     mapping(uint256 jobId => Job) private _jobs;
     mapping(uint256 jobId => Terms) private _terms;
@@ -165,9 +172,9 @@ contract JobMarket is IJobMarket, Ownable2Step, ReentrancyGuardTransient {
         pdpLocality = pdpLocality_;
         dealLocality = dealLocality_;
         maxCallbackGas = maxCallbackGas_;
+        if (minCollateral_ > type(uint80).max) revert MinCollateralTooHigh(minCollateral_, type(uint80).max);
         treasury = treasury_;
-        feeBps = feeBps_;
-        minCollateral = minCollateral_;
+        _config = Config({feeBps: feeBps_, paused: false, minCollateral: uint80(minCollateral_), nextJobId: 1});
         _fees[address(0)] = 1;
     }
 
@@ -175,15 +182,16 @@ contract JobMarket is IJobMarket, Ownable2Step, ReentrancyGuardTransient {
 
     /// @inheritdoc IJobMarket
     function submit(JobRequest calldata request) external payable nonReentrant returns (uint256 jobId) {
-        if (paused) revert MarketPaused();
-        uint8 flags = _validate(request);
-        uint16 fee = feeBps;
+        Config memory config = _config;
+        if (config.paused) revert MarketPaused();
+        uint8 flags = _validate(request, config.minCollateral);
+        uint16 fee = config.feeBps;
         uint256 escrow = _escrow(request.replicas, request.price, fee);
 
-        jobId = _nextJobId;
-        // unchecked: job IDs cannot reach 2^256.
+        jobId = config.nextJobId;
+        // unchecked: job IDs cannot reach 2^64 (one per transaction).
         unchecked {
-            _nextJobId = jobId + 1;
+            _config.nextJobId = config.nextJobId + 1;
         }
         _jobs[jobId] = Job({
             client: msg.sender,
@@ -234,19 +242,52 @@ contract JobMarket is IJobMarket, Ownable2Step, ReentrancyGuardTransient {
         LocalityProof[] calldata proofs,
         bytes32[] calldata allowProof
     ) external nonReentrant {
-        Job memory job = _jobs[jobId];
+        (Job memory job, Terms memory terms, uint256 taken, uint256 before, address previous) =
+            _claimSlot(jobId, slot, allowProof);
+        _claimInteractions(jobId, taken, before, job.flags, terms.collateral, previous, inputs, proofs);
+    }
+
+    /// @inheritdoc IJobMarket
+    function claimAndCommit(
+        uint256 jobId,
+        uint256 slot,
+        PieceRef[] calldata inputs,
+        LocalityProof[] calldata proofs,
+        bytes32[] calldata allowProof,
+        bytes32 hash,
+        bytes32 seal
+    ) external nonReentrant {
+        bytes32 word = _commitWord(hash, seal);
+        (Job memory job, Terms memory terms, uint256 taken, uint256 before, address previous) =
+            _claimSlot(jobId, slot, allowProof);
+        // The slot was claimed in this block: its commit window (at least MIN_WINDOW) is open, and
+        // the deadline was checked by the claim. A reopened slot's commit word is zero (only silent
+        // slots reopen), so the commitment is recorded on a clean slot.
+        _recordCommit(jobId, taken, job, terms, word, hash, seal);
+        _claimInteractions(jobId, taken, before, job.flags, terms.collateral, previous, inputs, proofs);
+    }
+
+    /// @dev Checks and effects of a claim: takes `slot` (or the next free one) for the caller and
+    /// emits SlotReopened/SlotClaimed. Returns the job as updated (`claimed` counts the new slot),
+    /// its terms, the slot taken, the number of slots claimed before, and the holder it displaced.
+    function _claimSlot(uint256 jobId, uint256 slot, bytes32[] calldata allowProof)
+        private
+        returns (Job memory job, Terms memory terms, uint256 taken, uint256 before, address previous)
+    {
+        job = _jobs[jobId];
         if (job.status != Status.Open) revert JobNotInStatus(jobId, job.status, Status.Open);
-        Terms memory terms = _terms[jobId];
+        terms = _terms[jobId];
         if (block.timestamp >= terms.deadline) revert JobDeadlinePassed(jobId, terms.deadline);
 
-        address previous;
-        if (slot == NEXT_FREE_SLOT) slot = job.claimed;
-        if (slot == job.claimed && slot < terms.replicas) {
+        before = job.claimed;
+        if (slot == NEXT_FREE_SLOT) slot = before;
+        if (slot == before && slot < terms.replicas) {
             // unchecked: claimed < replicas <= 16.
             unchecked {
-                _jobs[jobId].claimed = job.claimed + 1;
+                job.claimed = uint8(before + 1);
             }
-        } else if (slot < job.claimed) {
+            _jobs[jobId].claimed = job.claimed;
+        } else if (slot < before) {
             // Reopen a silent claimant's slot: it never committed and its commit window is over.
             Slot memory stale = _slots[jobId][slot];
             if (_commits[jobId][slot] != 0 || block.timestamp < uint256(stale.claimedAt) + terms.commitWindow) {
@@ -256,7 +297,7 @@ contract JobMarket is IJobMarket, Ownable2Step, ReentrancyGuardTransient {
         } else {
             revert SlotUnavailable(jobId, slot);
         }
-        for (uint256 i; i < job.claimed; ++i) {
+        for (uint256 i; i < before; ++i) {
             if (_slots[jobId][i].provider == msg.sender) revert AlreadyClaimed(jobId, msg.sender);
         }
         if (job.flags & FLAG_ALLOWLIST != 0) {
@@ -268,12 +309,26 @@ contract JobMarket is IJobMarket, Ownable2Step, ReentrancyGuardTransient {
         _slots[jobId][slot] = Slot({provider: msg.sender, claimedAt: uint32(block.timestamp), collected: false, minerId: 0});
         if (previous != address(0)) emit SlotReopened(jobId, slot, previous);
         emit SlotClaimed(jobId, slot, msg.sender);
+        taken = slot;
+    }
 
-        // Interactions with the registry and the (immutable, read-only) locality adapters.
-        if (previous != address(0)) registry.slashCollateral(_one(previous), terms.collateral);
-        uint64 minerId = registry.lockCollateral(msg.sender, terms.collateral);
-        if (job.flags & FLAG_DISTINCT_MINERS != 0) _recordDistinctMiner(jobId, slot, job.claimed, minerId);
-        if (job.flags & FLAG_LOCALITY != 0) _checkLocality(jobId, minerId, inputs, proofs);
+    /// @dev Interactions of a claim, with the registry and the (immutable, read-only) locality
+    /// adapters: slash a displaced holder, lock the claimant's collateral, record its miner for a
+    /// distinct-miner job, check locality.
+    function _claimInteractions(
+        uint256 jobId,
+        uint256 slot,
+        uint256 before,
+        uint8 flags,
+        uint256 collateral,
+        address previous,
+        PieceRef[] calldata inputs,
+        LocalityProof[] calldata proofs
+    ) private {
+        if (previous != address(0)) registry.slashCollateral(_one(previous), collateral);
+        uint64 minerId = registry.lockCollateral(msg.sender, collateral);
+        if (flags & FLAG_DISTINCT_MINERS != 0) _recordDistinctMiner(jobId, slot, before, minerId);
+        if (flags & FLAG_LOCALITY != 0) _checkLocality(jobId, minerId, inputs, proofs);
     }
 
     // ================================================================== commit
@@ -285,13 +340,33 @@ contract JobMarket is IJobMarket, Ownable2Step, ReentrancyGuardTransient {
         Terms memory terms = _terms[jobId];
         _checkOpenSlot(jobId, slot, job, terms);
         if (_commits[jobId][slot] != 0) revert AlreadyCommitted(jobId, slot);
+        _recordCommit(jobId, slot, job, terms, _commitWord(hash, seal), hash, seal);
+    }
+
+    /// @dev The stored commit word, hash 128 (high) · seal 128 (low); both halves must be non-zero.
+    function _commitWord(bytes32 hash, bytes32 seal) private pure returns (bytes32) {
         bytes16 hash16 = bytes16(hash);
         bytes16 seal16 = bytes16(seal);
         if (hash16 == 0 || seal16 == 0) revert InvalidCommitment();
+        return bytes32(hash16) | (bytes32(seal16) >> 128);
+    }
 
-        _commits[jobId][slot] = bytes32(hash16) | (bytes32(seal16) >> 128);
+    /// @dev Records `slot`'s commit word and, when `quorum` slots (this one included) share its
+    /// hash, moves the job to Revealing with this slot as the anchor. `job` must hold the current
+    /// job word (it is written back whole on quorum).
+    function _recordCommit(
+        uint256 jobId,
+        uint256 slot,
+        Job memory job,
+        Terms memory terms,
+        bytes32 word,
+        bytes32 hash,
+        bytes32 seal
+    ) private {
+        _commits[jobId][slot] = word;
         emit ResultCommitted(jobId, slot, msg.sender, hash, seal);
 
+        bytes16 hash16 = bytes16(word);
         uint256 agreeing = 1;
         for (uint256 i; i < job.claimed; ++i) {
             if (i != slot && bytes16(_commits[jobId][i]) == hash16) ++agreeing;
@@ -456,7 +531,7 @@ contract JobMarket is IJobMarket, Ownable2Step, ReentrancyGuardTransient {
     /// @param feeBps_ The fee in basis points, at most {MAX_FEE_BPS}.
     function setFee(uint16 feeBps_) external onlyOwner {
         if (feeBps_ > MAX_FEE_BPS) revert FeeTooHigh(feeBps_, MAX_FEE_BPS);
-        feeBps = feeBps_;
+        _config.feeBps = feeBps_;
         emit FeeChanged(feeBps_);
     }
 
@@ -471,23 +546,42 @@ contract JobMarket is IJobMarket, Ownable2Step, ReentrancyGuardTransient {
     /// @notice Sets the minimum collateral per slot for jobs submitted from now on.
     /// @param minCollateral_ In attoFIL.
     function setMinCollateral(uint256 minCollateral_) external onlyOwner {
-        minCollateral = minCollateral_;
+        if (minCollateral_ > type(uint80).max) revert MinCollateralTooHigh(minCollateral_, type(uint80).max);
+        _config.minCollateral = uint80(minCollateral_);
         emit MinCollateralChanged(minCollateral_);
     }
 
     /// @notice Pauses or resumes new submissions. Claims, commits, reveals and every exit stay open.
     /// @param paused_ Whether to pause.
     function setPaused(bool paused_) external onlyOwner {
-        paused = paused_;
+        _config.paused = paused_;
         emit PauseChanged(paused_);
     }
 
     // ================================================================== views
 
+    /// @notice Fee for new jobs, in basis points of the amount paid to providers.
+    /// @return The fee.
+    function feeBps() external view returns (uint16) {
+        return _config.feeBps;
+    }
+
+    /// @notice Whether new submissions are refused. Claims, reveals and all exits keep working.
+    /// @return Whether paused.
+    function paused() external view returns (bool) {
+        return _config.paused;
+    }
+
+    /// @notice Lowest collateral per slot for new jobs, in attoFIL.
+    /// @return The minimum.
+    function minCollateral() external view returns (uint256) {
+        return _config.minCollateral;
+    }
+
     /// @notice Number of jobs submitted; job IDs run from 1 to this.
     /// @return The count.
     function jobCount() external view returns (uint256) {
-        return _nextJobId - 1;
+        return _config.nextJobId - 1;
     }
 
     /// @inheritdoc IJobMarket
@@ -554,12 +648,11 @@ contract JobMarket is IJobMarket, Ownable2Step, ReentrancyGuardTransient {
 
     // ================================================================== internals
 
-    function _validate(JobRequest calldata r) private view returns (uint8 flags) {
+    function _validate(JobRequest calldata r, uint256 minimum) private view returns (uint8 flags) {
         if (r.replicas == 0 || r.replicas > MAX_REPLICAS || r.quorum == 0 || r.quorum > r.replicas) {
             revert InvalidReplication(r.replicas, r.quorum, MAX_REPLICAS);
         }
         if (r.price == 0) revert InvalidPrice();
-        uint256 minimum = minCollateral;
         if (r.collateral < minimum) revert CollateralTooLow(r.collateral, minimum);
         if (r.spec.length == 0 || r.spec.length > MAX_SPEC_SIZE) revert InvalidSpecSize(r.spec.length, MAX_SPEC_SIZE);
         uint256 nInputs = r.inputs.length;
@@ -669,7 +762,8 @@ contract JobMarket is IJobMarket, Ownable2Step, ReentrancyGuardTransient {
         uint256 fee = winners * terms.price * job.feeBps / 10_000;
         address token;
         if (fee != 0) {
-            token = _tokens[jobId];
+            // Native-FIL jobs never wrote a token: no need to read one.
+            if (job.flags & FLAG_TOKEN != 0) token = _tokens[jobId];
             uint256 stored = _fees[token];
             _fees[token] = (stored == 0 ? 1 : stored) + fee;
         }

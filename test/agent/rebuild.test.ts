@@ -32,7 +32,8 @@ describe("agent state database lost or corrupt while stopped", function () {
     assert.fail(`timed out waiting until ${what}`);
   };
 
-  async function start(key: number): Promise<Agent> {
+  /** `twoStep`: never run before claiming (policy.oneTxMaxTimeoutSec 0), so the job is claimed, then committed. */
+  async function start(key: number, twoStep = false): Promise<Agent> {
     process.env[`SHOAL_TEST_REBUILD_KEY_${key}`] = KEYS[key];
     const config = loadConfig({
       env: {},
@@ -40,6 +41,7 @@ describe("agent state database lost or corrupt while stopped", function () {
         "chain.rpcUrls": [chain.rpcUrl], "chain.market": chain.market, "chain.registry": chain.registry, "chain.pollIntervalMs": 100,
         "keys.privateKeyEnv": `SHOAL_TEST_REBUILD_KEY_${key}`, "engines.wasm.moduleDir": join(dir, "modules"), "data.pieceDir": join(dir, "pieces"),
         stateDir: join(dir, `state${key}`), "results.dir": join(dir, `results${key}`), "gateway.port": 0, logLevel: "silent", "policy.safetyMarginSec": 5,
+        ...(twoStep ? { "policy.oneTxMaxTimeoutSec": 0 } : {}),
       },
     });
     const agent = await startAgent(config, { logger: createLogger("silent") });
@@ -61,7 +63,7 @@ describe("agent state database lost or corrupt while stopped", function () {
     }
     return sent;
   }
-  const selector = (name: "claim" | "commit" | "reveal") => toFunctionSelector(getAbiItem({ abi: jobMarketAbi, name }) as never);
+  const selector = (name: "claim" | "claimAndCommit" | "commit" | "reveal") => toFunctionSelector(getAbiItem({ abi: jobMarketAbi, name }) as never);
 
   before(async function () {
     chain = await startLocalChain();
@@ -81,11 +83,13 @@ describe("agent state database lost or corrupt while stopped", function () {
     await chain?.close();
   });
 
+  // The deleted case commits by the one-transaction path (claimAndCommit), the corrupted one by the two-step path.
   for (const damage of ["deleted", "corrupted"] as const) {
-    it(`${damage}: finishes the committed job, withdraws the settled one's pay, sends nothing twice`, async function () {
+    it(`${damage}: finishes the committed job, withdraws the settled one's pay, sends nothing twice (${damage === "deleted" ? "claimAndCommit" : "claim, commit"})`, async function () {
       const key = damage === "deleted" ? 2 : 3;
       const helper = damage === "deleted" ? 4 : 5;
-      const agent = await start(key);
+      const twoStep = damage === "corrupted";
+      const agent = await start(key, twoStep);
       await registerProvider(chain.wallet(key), {
         registry: chain.registry, stake: parseEther("10"), gatewayUrl: agent.gateway.url, capabilities: { engines: 1, cpus: 4, memoryMb: 4096, gpus: 0 },
       });
@@ -106,7 +110,7 @@ describe("agent state database lost or corrupt while stopped", function () {
         await writeFile(db, Buffer.concat([Buffer.from("SQLite format 3\0"), Buffer.alloc(8192, 0x5a)]));
       }
 
-      const again = await start(key);
+      const again = await start(key, twoStep);
       if (damage === "corrupted") {
         const aside = (await readdir(join(dir, `state${key}`))).filter((name) => name.startsWith("agent.db.corrupt-"));
         assert.equal(aside.length, 1, "the corrupt database is kept, moved aside");
@@ -124,12 +128,14 @@ describe("agent state database lost or corrupt while stopped", function () {
       await until("the rebuilt agent settles the pending job", () => again.store.job(pending)?.state === "settled");
 
       const sent = await sentBy(again.account.address);
-      const count = (name: "claim" | "commit" | "reveal", jobId: bigint) => sent.filter((s) => s === `${selector(name)}:${jobId}`).length;
-      console.log(`      figure (${damage}): claims ${count("claim", pending)}, commits ${count("commit", pending)}, reveals ${count("reveal", pending)} for the rebuilt job; ${sent.length} transactions in all`);
+      const count = (name: "claim" | "claimAndCommit" | "commit" | "reveal", jobId: bigint) => sent.filter((s) => s === `${selector(name)}:${jobId}`).length;
+      console.log(`      figure (${damage}): claims ${count("claim", pending)}, commits ${count("commit", pending)}, claimAndCommits ${count("claimAndCommit", pending)}, reveals ${count("reveal", pending)} for the rebuilt job; ${sent.length} transactions in all`);
+      // A single replica is claimed then revealed directly, on either path.
       assert.equal(count("claim", settled), 1);
       assert.equal(count("reveal", settled), 1);
-      assert.equal(count("claim", pending), 1);
-      assert.equal(count("commit", pending), 1);
+      assert.equal(count("claim", pending), twoStep ? 1 : 0);
+      assert.equal(count("commit", pending), twoStep ? 1 : 0);
+      assert.equal(count("claimAndCommit", pending), twoStep ? 0 : 1);
       assert.equal(count("reveal", pending), 1);
       await stop(again);
       await stop(other);

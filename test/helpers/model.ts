@@ -247,6 +247,22 @@ export function commit(m: Model, ts: number, from: Address, id: bigint, slot: nu
   return ok;
 }
 
+/**
+ * claimAndCommit: the claim's checks and effects, then the commit's, or nothing. The commitment is
+ * checked first; after a claim the commit cannot fail (the slot is the caller's, its window just
+ * opened, and a reopened slot never committed).
+ */
+export function claimAndCommit(m: Model, ts: number, from: Address, id: bigint, slot: number, c: MCommit): Outcome {
+  if (hi16(c.hash) === 0n || hi16(c.seal) === 0n) return no("InvalidCommitment");
+  const j = jobOf(m, id);
+  const taken = j && slot === j.claimed ? j.claimed : slot;
+  const claimed = claim(m, ts, from, id, slot);
+  if (!claimed.ok) return claimed;
+  const committed = commit(m, ts, from, id, taken, c);
+  if (!committed.ok) throw new Error(`model: claimAndCommit claimed slot ${taken} of job ${id} but could not commit (${committed.reason})`);
+  return ok;
+}
+
 export function reveal(m: Model, ts: number, from: Address, id: bigint, slot: number, cid: Hex): Outcome {
   const parsed = parseCid(cid);
   if (!parsed) return no("UnsupportedResultCid");

@@ -101,6 +101,10 @@ describe("JobMarket admin changes", function () {
     await assert.rejects(s.market.write.setTreasury([zeroAddress]), /ZeroAddress/);
     await s.market.write.setFee([1_000]);
     assert.equal(await s.market.read.feeBps(), 1_000);
+    // The minimum is stored with a job collateral's width (uint80): a wider one could admit no job.
+    await assert.rejects(s.market.write.setMinCollateral([2n ** 80n]), /MinCollateralTooHigh/);
+    await s.market.write.setMinCollateral([2n ** 80n - 1n]);
+    assert.equal(await s.market.read.minCollateral(), 2n ** 80n - 1n);
   });
 
   it("sends accrued fees to the treasury current at withdrawal time", async function () {

@@ -38,6 +38,7 @@ type Flaw = "none" | "k0" | "kBig" | "price0" | "collateral" | "cw" | "rw" | "ea
 type Act =
   | { t: "submit"; client: number; n: number; k: number; price: bigint; collateral: bigint; cw: number; rw: number; extra: number; flaw: Flaw; distinct: boolean }
   | { t: "claim"; job: number; who: number; fresh: boolean; slot: "next" | "reopen" | number }
+  | { t: "claimCommit"; job: number; who: number; fresh: boolean; slot: "next" | "reopen" | number; result: "match" | "alt" | "junk" | "zero" }
   | { t: "commit"; job: number; pick: number; pending: boolean; who: number | null; result: "match" | "alt" | "cbor" | "junk" | "copy" | "zero" }
   | { t: "reveal"; job: number; pick: number; pending: boolean; who: number | null; cid: "own" | "match" | "alt" | "cbor" | "bad" }
   | { t: "finalize"; job: number }
@@ -83,6 +84,11 @@ const actArb: fc.Arbitrary<Act> = fc.oneof(
   w(12, fc.record({
     t: fc.constant("claim" as const), job: jobIdx, who: fc.nat(PROVIDERS), fresh: fc.boolean(),
     slot: fc.oneof(w(7, fc.constant("next" as const)), w(3, fc.constant("reopen" as const)), w(1, fc.nat(5))),
+  })),
+  w(6, fc.record({
+    t: fc.constant("claimCommit" as const), job: jobIdx, who: fc.nat(PROVIDERS), fresh: fc.boolean(),
+    slot: fc.oneof(w(7, fc.constant("next" as const)), w(3, fc.constant("reopen" as const)), w(1, fc.nat(5))),
+    result: fc.oneof(w(10, fc.constant("match" as const)), w(2, fc.constant("alt" as const)), w(1, fc.constantFrom("junk" as const, "zero" as const))),
   })),
   w(12, fc.record({
     t: fc.constant("commit" as const), job: jobIdx, pick: fc.nat(7), pending: mostly(true),
@@ -312,7 +318,8 @@ async function step(c: Chain, m: M.Model, a: Act, trace: string[]) {
       }
       return;
     }
-    case "claim": {
+    case "claim":
+    case "claimCommit": {
       const ts = m.nextTs;
       const id = pickJob(m, a.job, a.slot === "reopen"
         ? (j) => isOpen(j) && ts < j.deadline && j.slots.some((s, i) => j.words[i] === 0n && ts >= s.claimedAt + j.commitWindow)
@@ -333,8 +340,22 @@ async function step(c: Chain, m: M.Model, a: Act, trace: string[]) {
         slot = from[a.who % from.length];
       }
       const reopen = j !== undefined && slot < j.claimed;
-      if (await exec(c, m, trace, `claim job ${id} slot ${slot}${reopen ? " (reopen)" : ""} by ${from}`, from, "market", "claim", [id, BigInt(slot), [], [], []], 0n,
-        (t) => M.claim(m, t, from, id, slot))) stats.reopened += +reopen;
+      const label = `${a.t === "claim" ? "claim" : "claimAndCommit"} job ${id} slot ${slot}${reopen ? " (reopen)" : ""} by ${from}`;
+      if (a.t === "claim") {
+        if (await exec(c, m, trace, label, from, "market", "claim", [id, BigInt(slot), [], [], []], 0n,
+          (t) => M.claim(m, t, from, id, slot))) stats.reopened += +reopen;
+        return;
+      }
+      const junk = (tag: string) => keccak256(toHex(`${tag}:${id}:${slot}`));
+      const cid = a.result === "alt" ? alt(id) : honest(id);
+      const commitment: M.MCommit = a.result === "junk" ? { hash: junk("h"), seal: junk("s"), cid: null }
+        : a.result === "zero" ? { hash: `0x${"00".repeat(16)}${junk("h").slice(34)}`, seal: junk("s"), cid: null }
+        : { hash: M.hashOf(id, cid), seal: M.sealOf(from, id, cid), cid };
+      // "next" asks for NEXT_FREE_SLOT, as the agent does; the model resolves it to the next index.
+      const asked = a.slot === "next" ? 2n ** 256n - 1n : BigInt(slot);
+      if (await exec(c, m, trace, `${label} ${a.result}`, from, "market", "claimAndCommit",
+        [id, asked, [], [], [], commitment.hash, commitment.seal], 0n,
+        (t) => M.claimAndCommit(m, t, from, id, slot, commitment))) stats.reopened += +reopen;
       return;
     }
     case "commit": {

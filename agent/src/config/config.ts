@@ -44,6 +44,8 @@ export const configSchema = z.strictObject({
       gpus: z.int().min(0).default(0),
       maxTimeoutSec: z.int().min(1).default(3600),
       safetyMarginSec: z.int().min(0).default(30),
+      /** Longest timeout of a job run before claiming, then claimed with its commitment in one transaction (0: never). */
+      oneTxMaxTimeoutSec: z.int().min(0).default(60),
     })
     .prefault({}),
   engines: z
@@ -239,7 +241,10 @@ export function defaultConfigText(): string {
     "gpus": 0,
     "maxTimeoutSec": 3600,
     // Seconds of a job's windows the agent keeps in hand: it does not claim what it could not finish in time.
-    "safetyMarginSec": 30
+    "safetyMarginSec": 30,
+    // Short deterministic jobs whose inputs are held here run before claiming, then claim with their
+    // commitment in one transaction (settled a block sooner); the longest timeout that does (0: never).
+    "oneTxMaxTimeoutSec": 60
   },
   "engines": {
     // WASM modules come from moduleDir (<cid>.wasm) or the spec's sources, always checked against their CID.

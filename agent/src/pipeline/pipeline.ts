@@ -4,6 +4,13 @@
  *   seen → evaluated → claimed → inputs_ready → executed → committed → revealed → settled
  *                  ↘ refused      ↘ failed / abandoned            ↘ lost
  *
+ * Two paths share these states. The two-step path claims a slot (`claimed` holds it), runs the
+ * job, and commits. The one-transaction path, for short deterministic jobs whose inputs are held
+ * here ({@link runsBeforeClaim}), holds no slot until the end: `claimed`, `inputs_ready` and
+ * `executed` have no slot yet, and the commit step sends claimAndCommit, which claims a slot with
+ * the result's commitment, so the job settles two blocks after JobPosted instead of three. A row
+ * on that path is one without a slot or with a recorded claimAndCommit transaction.
+ *
  * Each step reads the chain first (the source of truth), does at most one transaction, and then
  * moves the job with a conditional transition in the store. A restart — even after `kill -9` —
  * resumes every job from its last state; because each step first checks whether its effect is
@@ -30,7 +37,7 @@ import { computeCommitment, decodeSpec, jobMarketAbi, providerRegistryAbi, resul
 import type { MarketEvent } from "../chain/sync.js";
 import type { Logger, Metrics } from "../context.js";
 import { ExecutionError, type Executor, type MountedInput } from "../executors/types.js";
-import { decide, type PolicyConfig } from "../policy/policy.js";
+import { decide, runsBeforeClaim, type PolicyConfig } from "../policy/policy.js";
 import { type CidSource, InputError } from "../data/index.js";
 import { checkDependencies, dependencyResult } from "./dependencies.js";
 import { type JobRow, type JobState, type Store, TERMINAL_STATES } from "../store/store.js";
@@ -188,7 +195,7 @@ export function createPipeline(o: PipelineOptions) {
   async function send(
     row: JobRow,
     kind: string,
-    functionName: "claim" | "commit" | "reveal" | "finalize" | "withdraw",
+    functionName: "claim" | "claimAndCommit" | "commit" | "reveal" | "finalize" | "withdraw",
     args: readonly unknown[],
     gasFor?: (estimate: bigint | undefined) => bigint,
   ) {
@@ -311,7 +318,8 @@ export function createPipeline(o: PipelineOptions) {
    * holds our slot carried our locality proof for it, and the chain accepted it.
    */
   async function resolveInput(row: JobRow, input: SpecInputEntry): Promise<ResolvedInputLike> {
-    if (input.job === undefined) return o.inputs.resolve(input, { signal: o.signal, proven: request(row).locality });
+    // Proven only once our claim, which carried the proof, is on chain (the one-transaction path runs before it).
+    if (input.job === undefined) return o.inputs.resolve(input, { signal: o.signal, proven: request(row).locality && row.slot !== undefined });
     const { cid, sources } = await dependencyResult(o.publicClient, o.market, o.registry, BigInt(input.job));
     return o.inputs.resolve({ cid, mount: input.mount, locality: false }, { signal: o.signal, cidSources: sources });
   }
@@ -324,24 +332,14 @@ export function createPipeline(o: PipelineOptions) {
     if (STATUS[job.status] !== "Open") return move(row, "abandoned", { reason: `job is ${STATUS[job.status]}` });
     const chainNow = await now();
     if (chainNow >= job.deadline) return move(row, "abandoned", { reason: "deadline passed" });
-    let slot = job.claimed;
-    if (job.claimed >= job.replicas) {
-      // Every slot is taken: take over a silent claimant's slot once its commit window is over.
-      slot = -1;
-      for (let i = 0; i < job.claimed && slot < 0; i++) {
-        const s = await chainSlot(row.jobId, i);
-        if (!s.committed && chainNow >= s.claimedAt + job.commitWindow) slot = i;
-      }
-      if (slot < 0) throw new Later("all slots taken; waiting for one to reopen");
-    }
     const req = request(row);
-    const proofs = req.locality
-      ? req.inputs.map((i) => {
-          const p = o.locality.find((l) => l.root.toLowerCase() === i.root.toLowerCase() && l.paddedSize === BigInt(i.paddedSize))!;
-          return { kind: p.kind, data: p.data };
-        })
-      : [];
-    const inputs = req.locality ? req.inputs.map((i) => ({ root: i.root, paddedSize: BigInt(i.paddedSize) })) : [];
+    if (runsBeforeClaim(spec(row), req, o.policy)) {
+      o.logger.info({ jobId: row.jobId.toString() }, `job ${row.jobId}: short and deterministic: running it before claiming, then claimAndCommit`);
+      return move(row, "claimed");
+    }
+    const slot = await freeSlot(row.jobId, job, chainNow);
+    if (slot === undefined) throw new Later("all slots taken; waiting for one to reopen");
+    const { inputs, proofs } = localityArgs(req);
     // A new slot is claimed as "next free", so agents that see the job in the same block do not
     // collide on one index; the slot taken is read back from the SlotClaimed event.
     const asked = slot === job.claimed ? NEXT_FREE_SLOT : BigInt(slot);
@@ -362,6 +360,28 @@ export function createPipeline(o: PipelineOptions) {
     }
     const [claimedEvent] = parseEventLogs({ abi: jobMarketAbi, eventName: "SlotClaimed", logs: receipt.logs });
     return move(row, "claimed", { slot: claimedEvent ? Number(claimedEvent.args.slot) : slot });
+  }
+
+  /** The next free slot, or a silent claimant's whose commit window is over, or none. */
+  async function freeSlot(jobId: bigint, job: { claimed: number; replicas: number; commitWindow: number }, chainNow: number) {
+    if (job.claimed < job.replicas) return job.claimed;
+    for (let i = 0; i < job.claimed; i++) {
+      const s = await chainSlot(jobId, i);
+      if (!s.committed && chainNow >= s.claimedAt + job.commitWindow) return i;
+    }
+    return undefined;
+  }
+
+  /** A claim's inputs and locality proofs (both empty unless the job asks for locality). */
+  function localityArgs(req: PostedRequest) {
+    const proofs = req.locality
+      ? req.inputs.map((i) => {
+          const p = o.locality.find((l) => l.root.toLowerCase() === i.root.toLowerCase() && l.paddedSize === BigInt(i.paddedSize))!;
+          return { kind: p.kind, data: p.data };
+        })
+      : [];
+    const inputs = req.locality ? req.inputs.map((i) => ({ root: i.root, paddedSize: BigInt(i.paddedSize) })) : [];
+    return { inputs, proofs };
   }
 
   async function prepareInputs(row: JobRow) {
@@ -441,10 +461,60 @@ export function createPipeline(o: PipelineOptions) {
     }
   }
 
+  function resultSent(row: JobRow) {
+    const seen = seenAt.get(row.jobId);
+    if (seen !== undefined) o.metrics.postedToCommitSeconds.observe((Date.now() - seen - (execMs.get(row.jobId) ?? 0)) / 1000);
+    o.onResultSent?.({ jobId: row.jobId, at: Date.now(), execMs: execMs.get(row.jobId) ?? 0 });
+  }
+
+  /**
+   * The one-transaction path's commit: claims a slot with the commitment of the result computed.
+   * The chain first: a slot of ours means the call landed (before a crash, or still after a reorg);
+   * a job no longer Open, past its deadline, or with every slot taken and none to reopen, is lost
+   * with nothing locked (a claimAndCommit that does not land whole locks nothing). A claimAndCommit
+   * recorded and then removed by a reorg is sent again while the job still lets it.
+   */
+  async function claimAndCommit(row: JobRow) {
+    const job = await chainJob(row.jobId);
+    const held = await ourSlot(row.jobId, job.claimed);
+    if (held !== undefined) {
+      if ((await chainSlot(row.jobId, held)).committed) return move(row, "committed", { slot: held });
+      return commitInSlot(row, held); // a slot claimed by the two-step path before: commit in it
+    }
+    const status = STATUS[job.status];
+    if (status !== "Open") return move(row, "lost", { reason: `job ${status} before our claimAndCommit (nothing locked)` });
+    const chainNow = await now();
+    if (chainNow >= job.deadline) return move(row, "lost", { reason: "deadline passed before our claimAndCommit (nothing locked)" });
+    const slot = await freeSlot(row.jobId, job, chainNow);
+    if (slot === undefined) return move(row, "lost", { reason: "every slot taken before our claimAndCommit (nothing locked)" });
+    const { inputs, proofs } = localityArgs(request(row));
+    const { hash, seal } = computeCommitment({ jobId: row.jobId, provider: me, resultCid: row.resultCid as Hex });
+    const asked = slot === job.claimed ? NEXT_FREE_SLOT : BigInt(slot);
+    let receipt;
+    try {
+      receipt = await send(row, "claimAndCommit", "claimAndCommit", [row.jobId, asked, inputs, proofs, [], hash, seal]);
+    } catch (error) {
+      const name = revertName(error);
+      // Raced: the slots filled, the quorum formed, or the deadline passed while we ran. The
+      // call reverted whole: nothing is locked, and the job is lost to us.
+      if (name === "SlotUnavailable" || name === "JobNotInStatus" || name === "JobDeadlinePassed" || name === "MinerRequired" || name === "MinerAlreadyInJob") {
+        return move(row, "lost", { reason: `${name}: claimAndCommit refused (nothing locked)` });
+      }
+      throw error;
+    }
+    resultSent(row);
+    const [claimedEvent] = parseEventLogs({ abi: jobMarketAbi, eventName: "SlotClaimed", logs: receipt.logs });
+    return move(row, "committed", { slot: claimedEvent ? Number(claimedEvent.args.slot) : slot });
+  }
+
   async function commit(row: JobRow) {
     const req = request(row);
+    if (row.slot === undefined || row.txs.claimAndCommit !== undefined) return claimAndCommit(row);
     if (req.replicas === 1) return move(row, "committed"); // single replica: reveals directly
-    const slot = row.slot!;
+    return commitInSlot(row, row.slot);
+  }
+
+  async function commitInSlot(row: JobRow, slot: number) {
     const s = await chainSlot(row.jobId, slot);
     if (s.provider.toLowerCase() !== me.toLowerCase()) return move(row, "lost", { reason: "slot reopened before our commit" });
     if (!s.committed) {
@@ -460,11 +530,9 @@ export function createPipeline(o: PipelineOptions) {
         }
         throw error;
       }
-      const seen = seenAt.get(row.jobId);
-      if (seen !== undefined) o.metrics.postedToCommitSeconds.observe((Date.now() - seen - (execMs.get(row.jobId) ?? 0)) / 1000);
-      o.onResultSent?.({ jobId: row.jobId, at: Date.now(), execMs: execMs.get(row.jobId) ?? 0 });
+      resultSent(row);
     }
-    return move(row, "committed");
+    return move(row, "committed", { slot });
   }
 
   async function reveal(row: JobRow) {

@@ -20,6 +20,11 @@ export type PolicyConfig = {
   maxTimeoutSec: number;
   /** Seconds kept free around execution: inputs, packing, transactions. */
   safetyMarginSec: number;
+  /**
+   * Longest job timeout (seconds) the agent runs before holding a slot, then claims with its
+   * commitment in one transaction (see {@link runsBeforeClaim}); 0 turns that path off. Default 60.
+   */
+  oneTxMaxTimeoutSec?: number;
 };
 
 export type JobFacts = {
@@ -109,4 +114,33 @@ export async function decide(job: JobFacts, config: PolicyConfig, env: PolicyEnv
   const free = await env.freeStake();
   if (free < job.collateral) return refuse("stake", `collateral ${job.collateral} exceeds the free stake ${free}`);
   return { take: true };
+}
+
+/** Default of {@link PolicyConfig.oneTxMaxTimeoutSec}: two Filecoin blocks. */
+export const ONE_TX_MAX_TIMEOUT_SEC = 60;
+
+/**
+ * Whether to run a job before holding a slot and then claim it with the result's commitment in one
+ * transaction (claimAndCommit): the job then settles two blocks after JobPosted instead of three.
+ * Running first risks the work (the slots may fill, or the quorum form, while the job runs: then
+ * claimAndCommit reverts whole, nothing is locked, and the job is lost), never collateral. So only
+ * where that risk is small and the gain real:
+ * - more than one replica (a single replica's holder reveals directly after its claim: two blocks already);
+ * - a deterministic run (the result must match the others' to count);
+ * - every input held here (no input is another job's result, fetched from its providers);
+ * - short: a timeout of at most `oneTxMaxTimeoutSec` (default 60 s, two Filecoin blocks), and with
+ *   the safety margin at most half the commit window, so two-step claimants cannot have filled and
+ *   committed every slot long before we land.
+ * Every other job takes the two-step path: claim (locking the slot), run, commit.
+ */
+export function runsBeforeClaim(spec: Spec, job: { replicas: number; commitWindow: number }, config: PolicyConfig): boolean {
+  const limit = config.oneTxMaxTimeoutSec ?? ONE_TX_MAX_TIMEOUT_SEC;
+  const timeout = spec.resources.timeoutSec;
+  return (
+    job.replicas > 1 &&
+    spec.deterministic &&
+    spec.inputs.every((input) => input.job === undefined) &&
+    timeout <= limit &&
+    2 * (timeout + config.safetyMarginSec) <= job.commitWindow
+  );
 }

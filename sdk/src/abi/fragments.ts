@@ -356,6 +356,22 @@ export const submitJobAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "minCollateral",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxCollateral",
+        "type": "uint256"
+      }
+    ],
+    "name": "MinCollateralTooHigh",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },

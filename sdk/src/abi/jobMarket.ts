@@ -399,6 +399,22 @@ export const jobMarketAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "minCollateral",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxCollateral",
+        "type": "uint256"
+      }
+    ],
+    "name": "MinCollateralTooHigh",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
@@ -1398,6 +1414,73 @@ export const jobMarketAbi = [
       }
     ],
     "name": "claim",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "slot",
+        "type": "uint256"
+      },
+      {
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "root",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint64",
+            "name": "paddedSize",
+            "type": "uint64"
+          }
+        ],
+        "internalType": "struct IJobMarket.PieceRef[]",
+        "name": "inputs",
+        "type": "tuple[]"
+      },
+      {
+        "components": [
+          {
+            "internalType": "uint8",
+            "name": "kind",
+            "type": "uint8"
+          },
+          {
+            "internalType": "bytes",
+            "name": "data",
+            "type": "bytes"
+          }
+        ],
+        "internalType": "struct IJobMarket.LocalityProof[]",
+        "name": "proofs",
+        "type": "tuple[]"
+      },
+      {
+        "internalType": "bytes32[]",
+        "name": "allowProof",
+        "type": "bytes32[]"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "hash",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "seal",
+        "type": "bytes32"
+      }
+    ],
+    "name": "claimAndCommit",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
