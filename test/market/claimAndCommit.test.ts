@@ -2,6 +2,7 @@
 // with the checks and events of claim + commit, so a job settles two blocks after JobPosted.
 import assert from "node:assert/strict";
 import { parseEventLogs, zeroHash, type Hex } from "viem";
+import { jobMarketAbi } from "../../sdk/src/abi/jobMarket.js";
 import { computeCommitment } from "../../sdk/src/commitment.js";
 import { setup, resultCid, Status, FIL, type Shoal } from "../helpers/shoal.js";
 import { at, junk, receipt } from "../helpers/attack.js";
@@ -34,9 +35,9 @@ describe("JobMarket claimAndCommit", function () {
     assert.equal(receipts[1].blockNumber, posted + 1n);
 
     // The same story as claim + commit: SlotClaimed then ResultCommitted, and QuorumReached from the second.
-    const first = parseEventLogs({ abi: s.market.abi, logs: receipts[0].logs }).map((e) => e.eventName);
+    const first = parseEventLogs({ abi: jobMarketAbi, logs: receipts[0].logs }).map((e) => e.eventName);
     assert.deepEqual(first, ["SlotClaimed", "ResultCommitted"]);
-    const second = parseEventLogs({ abi: s.market.abi, logs: receipts[1].logs });
+    const second = parseEventLogs({ abi: jobMarketAbi, logs: receipts[1].logs });
     assert.deepEqual(second.map((e) => e.eventName), ["SlotClaimed", "ResultCommitted", "QuorumReached"]);
     const claimed = second[0] as unknown as { args: { slot: bigint; provider: Hex } };
     assert.equal(claimed.args.slot, 1n);
@@ -71,7 +72,7 @@ describe("JobMarket claimAndCommit", function () {
     await s.claim(jobId, 0, s.providers[0]);
     await s.commit(jobId, 0, s.providers[0], cid);
     const rc = await receipt(s, await claimAndCommit(s, jobId, 1n, s.providers[1], cid));
-    const names = parseEventLogs({ abi: s.market.abi, logs: rc.logs }).map((e) => e.eventName);
+    const names = parseEventLogs({ abi: jobMarketAbi, logs: rc.logs }).map((e) => e.eventName);
     assert.ok(names.includes("QuorumReached"));
     const slot = await s.market.read.getSlot([jobId, 1n]);
     assert.equal(slot.committed, true);
@@ -126,7 +127,7 @@ describe("JobMarket claimAndCommit", function () {
     const claimedAt = (await s.market.read.getSlot([jobId, 0n])).claimedAt;
     await at(s, BigInt(claimedAt) + BigInt(r.commitWindow));
     const rc = await receipt(s, await claimAndCommit(s, jobId, 0n, s.providers[2], cid));
-    const names = parseEventLogs({ abi: s.market.abi, logs: rc.logs }).map((e) => e.eventName);
+    const names = parseEventLogs({ abi: jobMarketAbi, logs: rc.logs }).map((e) => e.eventName);
     assert.deepEqual(names.filter((n) => n === "SlotReopened" || n === "SlotClaimed" || n === "ResultCommitted"), ["SlotReopened", "SlotClaimed", "ResultCommitted"]);
     const silent = await s.registry.read.provider([s.providers[0].account.address]);
     assert.equal(silent.locked, 0n);
