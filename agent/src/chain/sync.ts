@@ -106,9 +106,7 @@ export async function syncOnce(o: SyncOptions): Promise<bigint> {
     const logs: Log[] = await getLogsChunked(o.client, { address: o.market, fromBlock: from, toBlock: to, maxRange: range });
     const events = parseEventLogs({ abi: jobMarketAbi, logs });
     if (events.length) await o.onEvents(events);
-    const hash = await hashAt(o.client, to);
-    if (hash) o.store.rememberBlock(to, hash, o.reorgWindow ?? 1_000n);
-    o.store.setCursor(to);
+    o.store.advanceCursor(to, await hashAt(o.client, to), o.reorgWindow ?? 1_000n);
     cursor = to;
   }
   return cursor;
