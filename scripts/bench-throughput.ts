@@ -74,7 +74,7 @@ async function run(mode: "ws" | "poll") {
     const provider = privateKeyToAccount(KEYS[2]! as Hex).address;
 
     // One nonce manager for the client, so submits can be in flight together.
-    const client = createWalletClient({ chain: hardhat, transport: http(chain.rpcUrl), account: privateKeyToAccount(KEYS[1]! as Hex, { nonceManager: createNonceManager({ source: jsonRpc() }) }) });
+    const client = createWalletClient({ chain: hardhat, transport: http(chain.rpcUrl, { timeout: 120_000, retryCount: 0 }), account: privateKeyToAccount(KEYS[1]! as Hex, { nonceManager: createNonceManager({ source: jsonRpc() }) }) });
     const spec = { version: 1 as const, engine: { type: "wasm" as const, module: moduleCid, args: [] }, inputs: [], resources: { cpu: 1, memoryMb: 16, timeoutSec: 10 } };
     const submit = () => submitJob(client, { spec, replicas: 1, quorum: 1, price: parseEther("0.001"), market: chain.market });
     const claimed = async (jobId: bigint, fromBlock: bigint) =>
@@ -93,10 +93,12 @@ async function run(mode: "ws" | "poll") {
     await sleep(POLL_MS); // let the probes settle
     const before = await memory(pid);
 
-    // The batch: every submit in flight at once, then wait for every settlement.
+    // The batch: submits in flight 25 at a time (more at once overruns the node's queue and a
+    // failed send leaves a nonce gap), then wait for every settlement.
     const fromBlock = await chain.publicClient.getBlockNumber();
     const started = Date.now();
-    const ids = new Set((await Promise.all(Array.from({ length: JOBS }, submit))).map((s) => s.jobId));
+    const ids = new Set<bigint>();
+    for (let i = 0; i < JOBS; i += 25) for (const s of await Promise.all(Array.from({ length: Math.min(25, JOBS - i) }, submit))) ids.add(s.jobId);
     const postedMs = Date.now() - started;
     let settled = 0;
     let peak = before.rss;
