@@ -6,6 +6,9 @@
  * measure the claim latency: from the submit's receipt to the agent's SlotClaimed on chain. Runs
  * once with the head subscription (chain.wsUrl) and once polling only.
  * Run: `npm run bench:throughput` (BENCH_JOBS to change the count, BENCH_MODES=ws or poll for one mode).
+ * Above about 300 jobs the local chain's clock (one second per automined block) outruns the
+ * default 600 s commit window while claimed jobs queue for the two execution slots: the agent
+ * claims every job it sees at once, and the last ones are abandoned (CommitWindowClosed).
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
