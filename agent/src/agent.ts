@@ -27,6 +27,7 @@ import { filecoin, filecoinCalibration, hardhat } from "viem/chains";
 import { deployments, jobMarketAbi, providerRegistryAbi, toPieceRef } from "@shoal/sdk";
 import { decryptKeystore } from "@shoal/sdk/node";
 import { runSync, type SyncStatus } from "./chain/sync.js";
+import { watchHeads } from "./chain/heads.js";
 import type { AgentConfig } from "./config/config.js";
 import { createLogger, createMetrics, type Logger, type Metrics } from "./context.js";
 import { createInputResolver, ipfsHttp, pieceDirectory, pieceHttp, type InputSource } from "./data/index.js";
@@ -287,7 +288,14 @@ async function startLocked(config: AgentConfig, deps: AgentDeps, started: Starte
   // time; a job that comes first shares the verification under way.
   void resolver.verifyStoredPieces(localityProofs(config).map(({ root, paddedSize }) => ({ root, paddedSize })));
 
+  // New heads pushed over WebSocket (chain.wsUrl) start sync passes and receipt lookups at once.
+  metrics.chainSubscriptionUp.set(0);
+  const heads = config.chain.wsUrl
+    ? watchHeads({ url: config.chain.wsUrl, logger, signal: controller.signal, onStatus: (up) => metrics.chainSubscriptionUp.set(up ? 1 : 0) })
+    : undefined;
+
   const pipeline = createPipeline({
+    heads,
     store, logger, metrics, publicClient, walletClient, account, market, registry, executors,
     inputs: {
       resolve: (input, options) => resolver.resolve(input, options),
@@ -319,6 +327,7 @@ async function startLocked(config: AgentConfig, deps: AgentDeps, started: Starte
       details: {
         cursor: store.cursor()?.toString() ?? null,
         inFlight: pipeline.inFlight(),
+        ...(heads ? { subscription: { url: config.chain.wsUrl, up: heads.up() } } : {}),
         chain: chain.ok
           ? { ok: true, rpcUrls: config.chain.rpcUrls }
           : { ok: false, rpcUrls: config.chain.rpcUrls, error: chain.error, failures: chain.failures, retryInMs: chain.retryInMs },
@@ -327,6 +336,8 @@ async function startLocked(config: AgentConfig, deps: AgentDeps, started: Starte
   });
 
   const syncing = runSync({
+    heads,
+    onPass: (trigger) => metrics.chainSyncPasses.inc({ trigger }),
     onStatus: (status) => {
       chain = status;
       metrics.chainUp.set(status.ok ? 1 : 0);
@@ -358,7 +369,7 @@ async function startLocked(config: AgentConfig, deps: AgentDeps, started: Starte
     async stop() {
       controller.abort();
       clearInterval(pruneTimer);
-      await Promise.allSettled([syncing, scheduling]);
+      await Promise.allSettled([syncing, scheduling, heads?.closed]);
       // Containers and volumes of finished jobs are removed before the agent says it stopped.
       await Promise.allSettled([...executors.values()].map((executor) => executor.settled?.()));
       await resolver.close();

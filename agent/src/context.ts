@@ -40,6 +40,8 @@ export function createMetrics() {
     waitingOnJobs: new Gauge({ name: "shoal_jobs_waiting_dependency", help: "Jobs waiting for a job they take as input to settle", registers: [registry] }),
     chainUp: new Gauge({ name: "shoal_chain_up", help: "1 when the last chain sync pass got answers from the RPC, else 0", registers: [registry] }),
     chainSyncFailures: new Counter({ name: "shoal_chain_sync_failures_total", help: "Chain sync passes that failed (RPC unreachable, errors)", registers: [registry] }),
+    chainSubscriptionUp: new Gauge({ name: "shoal_chain_subscription_up", help: "1 while the new-heads subscription (chain.wsUrl) is live, else 0 (polling only)", registers: [registry] }),
+    chainSyncPasses: new Counter({ name: "shoal_chain_sync_passes_total", help: "Chain sync passes, by what started them (start, head, poll, retry)", labelNames: ["trigger"], registers: [registry] }),
     chainCursor: new Gauge({ name: "shoal_chain_cursor_block", help: "Last block the agent has read events up to", registers: [registry] }),
     execSeconds: new Histogram({ name: "shoal_execution_seconds", help: "Execution wall time", labelNames: ["engine"], registers: [registry] }),
     postedToCommitSeconds: new Histogram({

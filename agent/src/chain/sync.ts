@@ -4,7 +4,8 @@
  * the hashes of recent blocks, and when a remembered hash changes walk back to the common
  * ancestor and re-read from there (reorg). Backfill after downtime is the same loop starting
  * from the saved cursor. RPC errors and FEVM null rounds are retried with backoff; the loop never
- * throws and stops through the shared AbortSignal.
+ * throws and stops through the shared AbortSignal. With a head subscription (./heads.ts) a new
+ * head starts the next pass at once instead of at the next poll; the poll stays as the safety net.
  */
 import { type Address, type Client, type Log, parseEventLogs } from "viem";
 import { getBlock, getBlockNumber } from "viem/actions";
@@ -12,6 +13,7 @@ import { getLogsChunked, jobMarketAbi, MAX_LOG_RANGE } from "@shoal/sdk";
 import { describeError } from "./errors.js";
 import type { Logger } from "../context.js";
 import type { Store } from "../store/store.js";
+import type { Heads } from "./heads.js";
 
 export type MarketEvent = ReturnType<typeof parseEventLogs<typeof jobMarketAbi>>[number];
 
@@ -35,8 +37,14 @@ export type SyncOptions = {
   onReorg?: (ancestor: bigint, dropped: bigint[]) => void;
   /** Told after every pass: whether the chain answered, and if not, what failed. */
   onStatus?: (status: SyncStatus) => void;
+  /** New heads pushed by the node: each one starts a pass without waiting for the poll. */
+  heads?: Pick<Heads, "onHead">;
+  /** Told before each pass what started it: the first pass, a pushed head, the poll timer, or a retry after a failure. */
+  onPass?: (trigger: SyncTrigger) => void;
   signal: AbortSignal;
 };
+
+export type SyncTrigger = "start" | "head" | "poll" | "retry";
 
 /** The chain as the last pass saw it: for /healthz and the metrics. */
 export type SyncStatus = { ok: true; cursor: bigint } | { ok: false; error: string; failures: number; retryInMs: number };
@@ -98,33 +106,64 @@ export async function syncOnce(o: SyncOptions): Promise<bigint> {
     const logs: Log[] = await getLogsChunked(o.client, { address: o.market, fromBlock: from, toBlock: to, maxRange: range });
     const events = parseEventLogs({ abi: jobMarketAbi, logs });
     if (events.length) await o.onEvents(events);
-    const hash = await hashAt(o.client, to);
-    if (hash) o.store.rememberBlock(to, hash, o.reorgWindow ?? 1_000n);
-    o.store.setCursor(to);
+    o.store.advanceCursor(to, await hashAt(o.client, to), o.reorgWindow ?? 1_000n);
     cursor = to;
   }
   return cursor;
 }
 
-/** Runs {@link syncOnce} every `pollIntervalMs` until `signal` aborts, backing off on errors. */
+/**
+ * Runs {@link syncOnce} every `pollIntervalMs`, and at once on each pushed head, until `signal`
+ * aborts, backing off on errors. A head that arrives during a pass starts another pass right
+ * after it, so a notification is never lost to a pass that had already read the head.
+ */
 export async function runSync(o: SyncOptions): Promise<void> {
   let backoff = o.pollIntervalMs;
   let failures = 0;
-  while (!o.signal.aborted) {
-    try {
-      const cursor = await syncOnce(o);
-      if (failures > 0) o.logger.info({ failures }, "chain sync recovered");
-      backoff = o.pollIntervalMs;
-      failures = 0;
-      o.onStatus?.({ ok: true, cursor });
-      await sleep(o.pollIntervalMs, o.signal);
-    } catch (error) {
-      failures++;
-      const err = describeError(error);
-      o.logger.warn({ err, failures, retryInMs: backoff }, "chain sync failed; retrying");
-      o.onStatus?.({ ok: false, error: err, failures, retryInMs: backoff });
-      await sleep(backoff, o.signal);
-      backoff = Math.min(backoff * 2, 60_000);
+  let headPending = false;
+  let wakeNow: (() => void) | undefined;
+  const unsubscribe = o.heads?.onHead(() => {
+    headPending = true;
+    wakeNow?.();
+  });
+  /** Waits `ms`, or less when a head arrives; says which ended the wait. */
+  const wait = (ms: number) =>
+    new Promise<SyncTrigger>((resolve) => {
+      if (headPending) return resolve("head");
+      const t = setTimeout(() => finish("poll"), ms);
+      const finish = (trigger: SyncTrigger) => {
+        clearTimeout(t);
+        wakeNow = undefined;
+        o.signal.removeEventListener("abort", onAbort);
+        resolve(trigger);
+      };
+      const onAbort = () => finish("poll");
+      wakeNow = () => finish("head");
+      o.signal.addEventListener("abort", onAbort, { once: true });
+    });
+  let trigger: SyncTrigger = "start";
+  try {
+    while (!o.signal.aborted) {
+      headPending = false;
+      o.onPass?.(trigger);
+      try {
+        const cursor = await syncOnce(o);
+        if (failures > 0) o.logger.info({ failures }, "chain sync recovered");
+        backoff = o.pollIntervalMs;
+        failures = 0;
+        o.onStatus?.({ ok: true, cursor });
+        trigger = await wait(o.pollIntervalMs);
+      } catch (error) {
+        failures++;
+        const err = describeError(error);
+        o.logger.warn({ err, failures, retryInMs: backoff }, "chain sync failed; retrying");
+        o.onStatus?.({ ok: false, error: err, failures, retryInMs: backoff });
+        await sleep(backoff, o.signal);
+        backoff = Math.min(backoff * 2, 60_000);
+        trigger = "retry";
+      }
     }
+  } finally {
+    unsubscribe?.();
   }
 }

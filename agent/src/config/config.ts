@@ -20,6 +20,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** One or more RPC URLs; later ones are fallbacks. */
       rpcUrls: z.array(z.url()).min(1).default(["http://127.0.0.1:8545"]),
+      /** WebSocket endpoint serving eth_subscribe: new heads start a sync pass at once (polling stays as the fallback). */
+      wsUrl: z.url({ protocol: /^wss?$/, error: "must be a ws:// or wss:// URL" }).optional(),
       chainId: z.int().positive().default(31337),
       market: address.optional(),
       registry: address.optional(),
@@ -120,6 +122,7 @@ export class ConfigError extends Error {
 /** Environment variables and the config keys they set. */
 export const ENV_KEYS: Record<string, string[]> = {
   SHOAL_AGENT_RPC_URLS: ["chain", "rpcUrls"],
+  SHOAL_AGENT_WS_URL: ["chain", "wsUrl"],
   SHOAL_AGENT_CHAIN_ID: ["chain", "chainId"],
   SHOAL_AGENT_MARKET: ["chain", "market"],
   SHOAL_AGENT_REGISTRY: ["chain", "registry"],
@@ -216,6 +219,10 @@ export function defaultConfigText(): string {
   "chain": {
     // RPC URLs; later ones are fallbacks. Chain ID: 31337 local, 314159 Calibration, 314 mainnet.
     "rpcUrls": ["http://127.0.0.1:8545"],
+    // A WebSocket endpoint serving eth_subscribe (Lotus: ws://127.0.0.1:1234/rpc/v1; a Hardhat
+    // node: its HTTP port with ws://): each new head starts a sync pass at once and wakes receipt
+    // waits. Polling (pollIntervalMs) stays as the fallback while the socket is down.
+    // "wsUrl": "ws://127.0.0.1:8545",
     "chainId": 31337,
     // Contract addresses, only where the SDK records no deployment for the chain:
     // "market": "0x…",

@@ -33,6 +33,8 @@ import {
 } from "viem";
 import { estimateContractGas, getTransaction, readContract, simulateContract, waitForTransactionReceipt, writeContract } from "viem/actions";
 import { describeError } from "../chain/errors.js";
+import type { Heads } from "../chain/heads.js";
+import { waitForReceipt } from "../chain/receipts.js";
 import { computeCommitment, decodeSpec, jobMarketAbi, providerRegistryAbi, resultCidBytes, type Spec } from "@shoal/sdk";
 import type { MarketEvent } from "../chain/sync.js";
 import type { Logger, Metrics } from "../context.js";
@@ -90,6 +92,8 @@ export type PipelineOptions = {
   dependencyPollMs?: number;
   /** Called when a commit (or a single replica's reveal) is sent, with the execution time to subtract: for benchmarks. */
   onResultSent?: (timing: { jobId: bigint; at: number; execMs: number }) => void;
+  /** New heads pushed by the node: a sent transaction's receipt is looked up on each, not only at the poll. */
+  heads?: Pick<Heads, "onHead">;
   signal: AbortSignal;
 };
 
@@ -220,7 +224,7 @@ export function createPipeline(o: PipelineOptions) {
     const hash = await writeContract(o.walletClient, { ...(call as object), gas } as never);
     o.store.recordTx(row.jobId, kind, hash);
     o.metrics.txSent.inc({ kind });
-    const receipt = await waitForTransactionReceipt(o.publicClient, { hash });
+    const receipt = await waitForReceipt(o.publicClient, hash, o.heads);
     if (receipt.status !== "success") {
       const outOfGas = receipt.gasUsed >= gas;
       throw new Error(`${kind} transaction ${hash} reverted${outOfGas ? ` out of gas (used all ${gas})` : ` (used ${receipt.gasUsed} of ${gas} gas)`}`);
