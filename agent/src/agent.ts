@@ -21,7 +21,8 @@ import {
   type PublicClient,
   type WalletClient,
 } from "viem";
-import { nonceManager, privateKeyToAccount } from "viem/accounts";
+import { privateKeyToAccount } from "viem/accounts";
+import { createNonceManager, jsonRpc } from "viem/nonce";
 import { getChainId, readContract } from "viem/actions";
 import { filecoin, filecoinCalibration, hardhat } from "viem/chains";
 import { deployments, jobMarketAbi, providerRegistryAbi, toPieceRef } from "@shoal/sdk";
@@ -56,8 +57,14 @@ export function chainFor(chainId: number): Chain {
   return defineChain({ id: chainId, name: `chain ${chainId}`, nativeCurrency: { name: "FIL", symbol: "FIL", decimals: 18 }, rpcUrls: { default: { http: [] } } });
 }
 
-/** Loads the key from the env var the config names, or from the keystore; never logs it. */
+/**
+ * Loads the key from the env var the config names, or from the keystore; never logs it. Each
+ * account gets a nonce manager of its own: viem's shared one keys its cache by address and chain
+ * ID for the whole process, so a second agent (or a restarted one) in the same process with the
+ * same key, on another chain with the same ID, would start from the first one's nonces.
+ */
 export async function loadAccount(config: AgentConfig, env: NodeJS.ProcessEnv = process.env): Promise<Account> {
+  const nonceManager = createNonceManager({ source: jsonRpc() });
   if (config.keys.keystore) {
     const password = env[config.keys.passwordEnv];
     if (!password) throw new Error(`keystore ${config.keys.keystore} needs its password in $${config.keys.passwordEnv}`);

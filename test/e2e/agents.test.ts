@@ -216,7 +216,11 @@ describe("end to end: three agent processes, a client, a local chain", function 
         if (args?.[0] === jobId) calls.push(functionName);
       }
     }
-    assert.deepEqual(calls.sort(), ["claim", "commit", "reveal"]);
+    // A short deterministic job takes the one-transaction path (claimAndCommit), else claim then commit.
+    assert.ok(
+      [["claim", "commit", "reveal"], ["claimAndCommit", "reveal"]].some((path) => JSON.stringify(path) === JSON.stringify(calls.sort())),
+      `the victim's successful calls: ${calls.join(", ")}`,
+    );
   });
 
   it("reopens the slot of a provider that claims and disappears, and another agent completes the job", async function () {
