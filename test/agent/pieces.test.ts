@@ -5,9 +5,9 @@
  * and after: nothing under it is ever written, re-timed or deleted.
  */
 import assert from "node:assert/strict";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { appendFile, lstat, mkdir, mkdtemp, readdir, readFile, realpath, rename, rm, symlink, utimes, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, mkdtemp, realpath, rename, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -23,6 +23,7 @@ import {
 } from "../../agent/src/data/index.js";
 import { pieceCid } from "../../sdk/src/piece/pieceCid.js";
 import type { SpecInputEntry } from "../../sdk/src/spec/schema.js";
+import { fingerprint } from "../helpers/pieceDir.js";
 
 const silent = pino({ level: "silent" });
 const input = (piece: string, size?: bigint): SpecInputEntry => ({
@@ -32,17 +33,6 @@ const input = (piece: string, size?: bigint): SpecInputEntry => ({
   locality: true,
 });
 
-/** Every entry under `dir` with its type, size, mtime and content hash. */
-async function fingerprint(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of (await readdir(dir)).sort()) {
-    const path = join(dir, name);
-    const info = await lstat(path, { bigint: true });
-    const hash = info.isFile() ? createHash("sha256").update(await readFile(path)).digest("hex") : "-";
-    out.push(`${name} ${info.mode} ${info.size} ${info.mtimeNs} ${info.ino} ${hash}`);
-  }
-  return out;
-}
 
 describe("agent data: stored pieces mounted in place", () => {
   let base: string;

@@ -5,8 +5,7 @@
  * and is never offered again, and the piece directory is left exactly as it was.
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
-import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -20,17 +19,10 @@ import { loadConfig } from "../../agent/src/config/config.js";
 import { createLogger } from "../../agent/src/context.js";
 import { getJob, pieceCid, registerProvider, type SpecInput, submitJob, waitForResult } from "../../sdk/src/index.js";
 import { KEYS, startLocalChain } from "../helpers/localChain.js";
+import { fingerprint } from "../helpers/pieceDir.js";
 
 const WORDFREQ = new URL("../../examples/wasm/wordfreq.wasm", import.meta.url);
 
-async function fingerprint(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of (await readdir(dir)).sort()) {
-    const info = await lstat(join(dir, name), { bigint: true });
-    out.push(`${name} ${info.mode} ${info.size} ${info.mtimeNs} ${info.ino} ${createHash("sha256").update(await readFile(join(dir, name))).digest("hex")}`);
-  }
-  return out;
-}
 
 describe("agent: locality jobs over stored pieces", function () {
   this.timeout(180_000);
