@@ -147,17 +147,23 @@ describe("agent one-transaction path (claimAndCommit)", function () {
     assert.ok(resumed.store.job(jobId)!.txs.claimAndCommit);
   });
 
-  it("finds every slot taken after its run: sends nothing, the job is lost, nothing is locked", async function () {
+  it("finds every slot taken and committed after its run: sends nothing, the job is lost, nothing is locked", async function () {
     for (const i of [2, 3, 4]) await register(i);
     const { jobId } = await submitJob(chain.wallet(1), { spec, replicas: 2, quorum: 2, market: chain.market, ...terms });
     await stageExecuted(2, jobId, "0x01551220" + "ab".repeat(32));
-    for (const i of [3, 4]) {
-      const hash = await chain.wallet(i).writeContract({ address: chain.market, abi: jobMarketAbi, functionName: "claim", args: [jobId, NEXT_FREE_SLOT, [], [], []] });
-      await chain.publicClient.waitForTransactionReceipt({ hash });
+    for (const [slot, i] of [3, 4].entries()) {
+      const claimed = await chain.wallet(i).writeContract({ address: chain.market, abi: jobMarketAbi, functionName: "claim", args: [jobId, NEXT_FREE_SLOT, [], [], []] });
+      await chain.publicClient.waitForTransactionReceipt({ hash: claimed });
+      // Different commitments: both slots are committed (none can reopen) and no quorum forms.
+      const committed = await chain.wallet(i).writeContract({
+        address: chain.market, abi: jobMarketAbi, functionName: "commit",
+        args: [jobId, BigInt(slot), `0x${String(i).repeat(64)}`, `0x${String(i + 5).repeat(64)}`],
+      });
+      await chain.publicClient.waitForTransactionReceipt({ hash: committed });
     }
     const agent = await launch(2);
     await until("the job is lost", () => agent.store.job(jobId)?.state === "lost");
-    assert.match(agent.store.job(jobId)!.reason ?? "", /every slot taken/);
+    assert.match(agent.store.job(jobId)!.reason ?? "", /every slot taken and committed/);
     assert.deepEqual(await sentBy(2, jobId), []);
     assert.equal(await lockedOf(2), 0n);
   });

@@ -490,7 +490,11 @@ export function createPipeline(o: PipelineOptions) {
     const chainNow = await now();
     if (chainNow >= job.deadline) return move(row, "lost", { reason: "deadline passed before our claimAndCommit (nothing locked)" });
     const slot = await freeSlot(row.jobId, job, chainNow);
-    if (slot === undefined) return move(row, "lost", { reason: "every slot taken before our claimAndCommit (nothing locked)" });
+    if (slot === undefined) {
+      // As on the two-step path: a silent claimant's slot reopens once its commit window is over.
+      for (let i = 0; i < job.claimed; i++) if (!(await chainSlot(row.jobId, i)).committed) throw new Later("all slots taken; waiting for one to reopen");
+      return move(row, "lost", { reason: "every slot taken and committed before our claimAndCommit (nothing locked)" });
+    }
     const { inputs, proofs } = localityArgs(request(row));
     const { hash, seal } = computeCommitment({ jobId: row.jobId, provider: me, resultCid: row.resultCid as Hex });
     const asked = slot === job.claimed ? NEXT_FREE_SLOT : BigInt(slot);
