@@ -108,9 +108,14 @@ describe("agent and reorgs: what vanished is forgotten, the new chain is acted o
   });
 
   it("waits, keeping its state, while the node reports a head behind what it has read; resumes when the node catches up", async function () {
+    const read = agent.store.cursor()!;
+    proxy.head = () => read - 3n; // a node that is behind (or a stale `latest`)
+    // A poll that read the real head before the lag began may still advance the cursor; let it land
+    // (ten poll intervals), then hold the agent to the cursor it has from there on.
+    await new Promise((r) => setTimeout(r, 1_000));
     const cursor = agent.store.cursor()!;
+    assert.ok(cursor >= read, "the cursor does not move backwards");
     const rows = agent.store.allJobs().length;
-    proxy.head = () => cursor - 3n; // a node that is behind (or a stale `latest`)
     const { jobId } = await submitJob(chain.wallet(1), { spec: spec("new chain words "), replicas: 1, quorum: 1, price: parseEther("0.01"), market: chain.market, commitWindow: 120, revealWindow: 120 });
     await new Promise((r) => setTimeout(r, 1_000));
     assert.equal(agent.store.job(jobId), undefined, "nothing past the lagging head is acted on");
