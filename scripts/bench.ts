@@ -8,7 +8,7 @@
  *   npm run bench -- --readme             also rewrite the README's figures table with this run's
  *   npm run bench -- --verbose            stream each benchmark's own output
  *
- * Sections: gas, bundle, agent, throughput, wasm, docker, app, data. Each benchmark still runs on
+ * Sections: gas, blocks, bundle, agent, throughput, wasm, docker, app, data. Each benchmark still runs on
  * its own (`npm run gas`, `npm run bench:agent`, …) and prints its detail; here its output goes to
  * a log file (named in the output) and its headline figures come back through
  * scripts/lib/figures.ts.
@@ -36,6 +36,7 @@ interface Section {
 
 const SECTIONS: Section[] = [
   { name: "gas", command: hardhatRun("scripts/gas.ts") },
+  { name: "blocks", command: hardhatRun("scripts/bench-blocks.ts") },
   { name: "bundle", command: [...tsx, "scripts/bundle-size.ts"] },
   { name: "agent", command: hardhatRun("scripts/bench-agent.ts") },
   { name: "throughput", command: hardhatRun("scripts/bench-throughput.ts") },
