@@ -99,7 +99,8 @@ function strict(value: unknown, shape: Record<string, Field>): Result {
     const field = shape[key]!;
     const r = field(value[key]);
     issues.push(...prefixed(key, r.issues));
-    if (!(field.optional && r.value === undefined)) out[key] = r.value;
+    // zod leaves an optional field out of the value its rules see when it has any issue
+    if (!(field.optional && (r.value === undefined || r.issues.length))) out[key] = r.value;
   }
   for (const key of Object.keys(value)) if (!Object.hasOwn(shape, key)) issues.push({ path: [key], message: "unknown field", abort: true });
   return { value: out, issues };
