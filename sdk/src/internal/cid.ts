@@ -62,7 +62,8 @@ export function decodeCid(bytes: Uint8Array): ParsedCid {
   const multihash = bytes.subarray(prefixSize, size);
   if (multihash.byteLength !== size - prefixSize) throw new Error("Incorrect length");
   if (bytes.length !== size) throw new Error("Incorrect length");
-  return { version, code, multihashCode, digest: multihash.subarray(multihash.length - digestSize), multihash };
+  // A CIDv0 is dag-pb whatever codec followed an explicit version 0, as multiformats has it
+  return { version, code: version === 0 ? 0x70 : code, multihashCode, digest: multihash.subarray(multihash.length - digestSize), multihash };
 }
 
 /** The CIDv1 bytes of `cid` (a CIDv0 becomes dag-pb CIDv1 of the same multihash). */
