@@ -15,6 +15,8 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build, type Metafile } from "esbuild";
 
+import { recordFigure } from "./lib/figures.js";
+
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 /** The SDK's gzip share before the light SDK (0.2.0: full zod, whole ABIs), for comparison. */
@@ -118,6 +120,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     }
     console.log(`SDK share: ${kb(shareGzip)} gzip; baseline ${kb(BASELINE_GZIP)} (0.2.0 before the light SDK); goal ≤ ${kb(GOAL_GZIP)}`);
   }
+
+  recordFigure({
+    section: "bundle", name: "SDK share of a browser bundle, viem + submitJob + waitForResult (esbuild, minified, gzip)",
+    value: Number((shareGzip / 1024).toFixed(1)), unit: "KiB", better: "lower", goal: { op: "<=", value: GOAL_GZIP / 1024 },
+    note: `whole bundle ${kb(sdk.gzip)}; before the light SDK ${kb(BASELINE_GZIP)}`,
+  });
 
   if (shareGzip > GOAL_GZIP) {
     console.error(`bundle-size: the SDK adds ${kb(shareGzip)} gzip to a dapp, above the goal of ${kb(GOAL_GZIP)}: see what the SDK adds, above`);
