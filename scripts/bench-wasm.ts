@@ -13,7 +13,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { CID } from "multiformats/cid";
@@ -91,7 +91,7 @@ try {
     const cold = timings[0];
     const row = (label: string, key: keyof WasmRunTimings): string =>
       `    ${label.padEnd(34)} ${f(cold[key] as number).padStart(9)}  ${f(median(warm.map((t) => t[key] as number))).padStart(9)}`;
-    console.log(`wordfreq over ${(size / 1e6).toFixed(1)} MB: native median of ${runs}, WASM cold (first run) and median of ${runs} warm runs`);
+    console.log(`wordfreq over ${(size / 1e6).toFixed(1)} MB: native median of ${runs}, WASM cold (first run) and median of ${runs} warm runs; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`);
     console.log(`  native (clang -O2, process):        ${f(nat)}`);
     console.log(`  WASM executor.run (end to end):     ${f(run)}  (${(run / nat).toFixed(2)}x native; cold ${f(runMs[0])}, ${(runMs[0] / nat).toFixed(2)}x)`);
     console.log(`  WASM module alone (durationMs):     ${f(mod)}  (${(mod / nat).toFixed(2)}x native; cold ${f(cold.runMs)}, ${(cold.runMs / nat).toFixed(2)}x)`);
