@@ -403,7 +403,10 @@ export class DockerExecutor implements Executor {
           this.logger?.warn({ volume }, "could not remove a job's output volume");
         }
         timings.removeMs = performance.now() - removeStart;
-      })().catch((error: unknown) => this.logger?.warn({ err: String(error) }, "could not remove a finished job's containers"));
+      })()
+        .catch((error: unknown) => this.logger?.warn({ err: String(error) }, "could not remove a finished job's containers"))
+        // The next pooled holder is made once this job is done, not while it starts.
+        .finally(() => this.pool?.refill());
       this.cleanups.add(cleanup);
       void cleanup.finally(() => this.cleanups.delete(cleanup));
       timings.total = performance.now() - clock;

@@ -9,7 +9,7 @@
  * - a pooled volume is made exactly as a job's own (same tmpfs size and inode cap for the job's
  *   output limits, owned by the job user, mode 0700) and nobody writes to it before its job;
  *   only a pooled holder for the same limits is handed out;
- * - it is bounded: at most `size` holders ready or being made; refills run off the job's path;
+ * - it is bounded: at most `size` holders ready or being made; refills run after the job, off its path;
  * - `close` stops refilling, waits for fills under way and removes every pooled holder and volume;
  *   a crash leaves them to `removeOrphans` (they carry `shoal.job=pool` and the agent's label).
  */
@@ -73,7 +73,8 @@ export class HolderPool {
 
   /**
    * A ready holder for exactly `limits`, now, or undefined (the caller makes its own). Either way
-   * the pool refills for these limits in the background.
+   * later refills are for these limits; the caller calls `refill` once its job is done, so making
+   * the next holder does not compete with the job's own start for the engine.
    */
   take(limits: OutputVolumeLimits): PooledHolder | undefined {
     if (this.#closed) return undefined;
@@ -87,7 +88,6 @@ export class HolderPool {
       }
     }
     this.#failures = 0;
-    this.refill();
     return taken;
   }
 
