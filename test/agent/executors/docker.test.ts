@@ -572,6 +572,27 @@ describe("Docker executor", function () {
         assert.equal(removed.length, 6, "3 holders and their 3 volumes");
         assert.deepEqual(await ofAgent(agent), { pooledHolders: 0, pooledVolumes: [], containers: 0, volumes: 0 });
       });
+
+      it("runs a job on a holder of its own when the pooled ones were removed under it (another agent's clean-up)", async () => {
+        const agent = "test-pool-d";
+        const pooled: boolean[] = [];
+        const pool = createDockerExecutor({ docker, allowedImages: ["shoal-test/busybox"], agent, holderPool: 2, onTimings: (t) => pooled.push(t.pooled) });
+        try {
+          await pool.warm();
+          const gone = (await ofAgent(agent)).pooledVolumes;
+          await removeOrphans(docker, { agent }); // what a second agent with the same label does at its start
+          const outputDir = await outDir();
+          await pool.run({ jobId: 4n, spec: dockerSpec({ image: image.ref }), inputs: inputs(), outputDir });
+          assert.equal(await readFile(join(outputDir, "wordfreq.txt"), "utf8"), expectedWordfreq(Object.values(TEXTS)));
+          assert.deepEqual(pooled, [true, false], "the stale pooled holder was seen, then the job made its own");
+          await pool.settled();
+          // No volume the engine made in place of a removed pooled one (a plain volume, with no cap) is left.
+          for (const name of gone) await assert.rejects(docker.getVolume(name).inspect(), (error: { statusCode?: number }) => error.statusCode === 404);
+        } finally {
+          await pool.close();
+        }
+        assert.deepEqual(await ofAgent(agent), { pooledHolders: 0, pooledVolumes: [], containers: 0, volumes: 0 });
+      });
     });
   });
 });

@@ -297,6 +297,19 @@ export class DockerExecutor implements Executor {
   }
 
   async run(request: ExecutionRequest): Promise<ExecutionResult> {
+    try {
+      return await this.runOnce(request, true);
+    } catch (error) {
+      if (!(error instanceof StaleHolderError)) throw error;
+      // Someone removed the pooled holders (another agent's removeOrphans under the same label):
+      // drop the rest, and run this job on a holder of its own.
+      this.logger?.warn({ holder: error.holder }, "a pooled output holder was gone: emptying the pool");
+      this.pool?.flush();
+      return this.runOnce(request, false);
+    }
+  }
+
+  private async runOnce(request: ExecutionRequest, usePool: boolean): Promise<ExecutionResult> {
     const { spec, signal } = request;
     this.validate(spec);
     throwIfAborted(signal);
@@ -329,7 +342,7 @@ export class DockerExecutor implements Executor {
     let outcome: Outcome;
     let extracted: ExtractResult | { error: string } | undefined;
     // A started holder of an empty volume for these limits, made before the job came: this job's alone.
-    const pooled: PooledHolder | undefined = holderImage === undefined ? undefined : this.pool?.take(outputLimits);
+    const pooled: PooledHolder | undefined = holderImage === undefined || !usePool ? undefined : this.pool?.take(outputLimits);
     timings.pooled = pooled !== undefined;
     try {
       const volumeSettings = { name: `${name}-out`, jobId: request.jobId, agent: this.agent, ...outputLimits };
@@ -357,15 +370,22 @@ export class DockerExecutor implements Executor {
       );
       // The holder starts while the job's container is created: only the job's start waits for both.
       const createStart = performance.now();
+      // A pooled holder is checked while the container is created: if it is gone, its volume may
+      // be too (and the engine would make a plain one for the job, with no cap): not used.
       const [made, held] = await Promise.allSettled([
         this.docker.createContainer(options).catch((error: unknown) => {
           throw engineError(error, "create the container");
         }),
-        holderImage === undefined || pooled !== undefined
-          ? holder
-          : startHolder(this.docker, { ...volumeSettings, holderImage }).catch((error: unknown) => {
-              throw engineError(error, "start the output holder");
-            }),
+        holderImage === undefined
+          ? undefined
+          : pooled !== undefined
+            ? holderRunning(pooled.holder).then((running) => {
+                if (!running) throw new StaleHolderError(pooled.holder.id);
+                return pooled.holder;
+              })
+            : startHolder(this.docker, { ...volumeSettings, holderImage }).catch((error: unknown) => {
+                throw engineError(error, "start the output holder");
+              }),
       ]);
       if (made.status === "fulfilled") container = made.value;
       if (held.status === "fulfilled") holder = held.value;
@@ -770,6 +790,13 @@ function isConnectionError(error: unknown): boolean {
 }
 
 const TMPFS_MAGIC = 0x01021994;
+
+/** A pooled holder that was no longer running when its job came (run() retries on a holder of its own). */
+class StaleHolderError extends Error {
+  constructor(readonly holder: string) {
+    super(`the pooled output holder ${holder} is not running`);
+  }
+}
 
 /** Whether the holder is still running (an engine that cannot say: taken as stopped). */
 async function holderRunning(holder: Dockerode.Container): Promise<boolean> {

@@ -112,6 +112,11 @@ export class HolderPool {
     }
   }
 
+  /** Removes the ready holders (one was found gone: the others likely are too); refills make new ones. */
+  flush(): void {
+    for (const entry of this.#ready.splice(0)) this.#discard(entry);
+  }
+
   /** Stops refilling and removes every pooled holder and volume (those handed to jobs are theirs). */
   async close(): Promise<void> {
     this.#closed = true;
