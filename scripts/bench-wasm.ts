@@ -22,6 +22,7 @@ import { sha256 } from "multiformats/hashes/sha2";
 
 import { buildSpec } from "@shoal/sdk";
 import { createWasmExecutor, type WasmRunTimings } from "../agent/src/executors/wasm/index.js";
+import { recordFigure } from "./lib/figures.js";
 
 const sizes = (process.argv[2] ?? "5,50").split(",").map(Number);
 const runs = Number(process.argv[3] ?? 7);
@@ -108,6 +109,16 @@ try {
     console.log(row("exit message + output walk", "outputsMs"));
     console.log(row("teardown (worker, fds, temp dir)", "teardownMs"));
     console.log(row("total", "totalMs"));
+    const mb = Math.round(size / 1e6);
+    const note = `warm runs, median of ${runs}; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`;
+    recordFigure({
+      section: "wasm", name: `WASM executor, wordfreq over ${mb} MB, end to end`, value: Number(run.toFixed(1)), unit: "ms", better: "lower",
+      baseline: { label: "native (clang -O2)", value: Number(nat.toFixed(1)) }, note: `${(run / nat).toFixed(2)}× native (goal ≤ ${mb >= 50 ? "1.3" : "1.5"}×); ${note}`,
+    });
+    recordFigure({
+      section: "wasm", name: `WASM module alone, wordfreq over ${mb} MB`, value: Number(mod.toFixed(1)), unit: "ms", better: "lower",
+      baseline: { label: "native (clang -O2)", value: Number(nat.toFixed(1)) }, note: `${(mod / nat).toFixed(2)}× native (goal ≤ 1.3×); ${note}`,
+    });
     console.log(`    (cold: module ${cold.moduleCached ? "cached" : "compiled"}, worker ${cold.workerWarm ? "warm" : "started for it"}; warm: module cached, worker warm)`);
   }
   // The syscall layer's cost per read: readseq over the last text in 64-byte reads against 1 MiB
