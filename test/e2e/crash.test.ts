@@ -54,7 +54,8 @@ describe("end to end: an agent killed with SIGKILL 20 times while it works", fun
         const mine: string[] = [];
         child.stdout!.on("data", (d) => (mine.push(String(d)), log.push(String(d))));
         child.stderr!.on("data", (d) => log.push(String(d)));
-        for (let t = 0; t < 200 && !mine.join("").includes("running"); t++) await new Promise((r) => setTimeout(r, 25));
+        // Up to 30 s: a start on a loaded 2-core machine (Node, viem, sqlite, the chain read back) can take several.
+        for (let t = 0; t < 1200 && !mine.join("").includes("running"); t++) await new Promise((r) => setTimeout(r, 25));
         assert.ok(mine.join("").includes("running"), `agent did not start: ${log.slice(-5).join("")}`);
       };
 
