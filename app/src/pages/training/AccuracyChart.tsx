@@ -1,11 +1,22 @@
 /** Test accuracy per round as a line chart, drawn as plain SVG (no chart library). */
+import { useEffect, useRef, useState } from "react";
+
 export type AccuracyPoint = { round: number; accuracy: number | undefined };
 
-const W = 640;
-const H = 260;
+const H = 240;
 const PAD = { left: 48, right: 16, top: 16, bottom: 36 };
 
 export function AccuracyChart({ points, rounds, title }: { points: AccuracyPoint[]; rounds: number; title: string }) {
+  // Drawn at the figure's own width in CSS pixels, so labels keep their size on a phone.
+  const figure = useRef<HTMLElement>(null);
+  const [W, setWidth] = useState(640);
+  useEffect(() => {
+    const element = figure.current;
+    if (!element) return;
+    const observer = new ResizeObserver(([entry]) => setWidth(Math.max(280, Math.round(entry!.contentRect.width))));
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
   const known = points.filter((p): p is { round: number; accuracy: number } => p.accuracy !== undefined);
   // The y axis spans the measured accuracies, widened to whole 5 % steps so small gains stay visible.
   const lo = known.length ? Math.max(0, Math.floor((Math.min(...known.map((p) => p.accuracy)) * 100) / 5) * 5 - 5) : 0;
@@ -18,7 +29,7 @@ export function AccuracyChart({ points, rounds, title }: { points: AccuracyPoint
     ? `${title}: ${known.map((p) => `round ${p.round} ${(p.accuracy * 100).toFixed(2)} %`).join(", ")}`
     : `${title}: no round evaluated yet`;
   return (
-    <figure className="chart" data-testid="accuracy-chart" data-points={known.length}>
+    <figure ref={figure} className="chart" data-testid="accuracy-chart" data-points={known.length}>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={summary} preserveAspectRatio="xMidYMid meet">
         <title>{summary}</title>
         {ticks.map((t) => (
@@ -31,7 +42,7 @@ export function AccuracyChart({ points, rounds, title }: { points: AccuracyPoint
         ))}
         {Array.from({ length: rounds }, (_, i) => i + 1).map((r) => (
           <text key={r} className="axis" x={x(r)} y={H - PAD.bottom + 16} textAnchor="middle">
-            {rounds > 12 && r % 2 === 0 && r !== rounds ? "" : r}
+            {r === 1 || r === rounds || r % Math.ceil(rounds / Math.max(2, Math.floor(W / 40))) === 0 ? r : ""}
           </text>
         ))}
         <text className="axis-title" x={(W + PAD.left) / 2} y={H - 4} textAnchor="middle">
