@@ -12,112 +12,31 @@
  * and verified), the gas of each step and who was paid what. Every child process is stopped on
  * exit, including Ctrl-C.
  */
-import { copyFile, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { network } from "hardhat";
 import { CID } from "multiformats/cid";
-import * as raw from "multiformats/codecs/raw";
-import { sha256 } from "multiformats/hashes/sha2";
-import Dockerode from "dockerode";
-import { type Address, createPublicClient, decodeFunctionData, formatEther, type Hex, http, parseEther, toHex } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
-import { hardhat } from "viem/chains";
+import { decodeFunctionData, formatEther, type Hex, parseEther, toHex } from "viem";
 import { jobMarketAbi } from "../sdk/src/abi/jobMarket.js";
-import { pieceCid, submitJob, waitForResult, watchJob, type JobEvent, type SpecInput } from "../sdk/src/index.js";
+import { submitJob, waitForResult, type JobEvent, type SpecInput } from "../sdk/src/index.js";
 import { fetchResult } from "../sdk/src/node.js";
-import { deployShoal } from "./lib/deploy.js";
 import { demoProcesses } from "./lib/demoProcesses.js";
-import { installFevm } from "../test/helpers/fevm.js";
-import { buildWordcountImage } from "../test/helpers/docker.js";
-import { KEYS } from "../test/helpers/localChain.js";
-import { freePort, serveRpc } from "../test/helpers/net.js";
+import { startLocalShoal } from "./lib/localShoal.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const demo = demoProcesses();
 let workDir: string | undefined;
 
 const t0 = Date.now();
 const say = (line: string) => console.log(line);
 try {
-  // 1. The chain, with the FEVM actor emulator, served over HTTP for the agent processes.
-  const connection = await network.create();
-  const { viem } = connection;
-  const rpcServer = await serveRpc(connection.provider);
-  demo.owned.rpcServer = rpcServer;
-  const rpcUrl = rpcServer.url;
-  const publicClient = createPublicClient({ chain: hardhat, transport: http(rpcUrl), pollingInterval: 100 });
-  const fevm = await installFevm(viem);
-  say(`Local chain (Hardhat EDR) at ${rpcUrl}, FEVM actor emulator installed`);
-
-  // 2. Contracts.
-  const pdp = await viem.deployContract("PDPVerifierStandIn");
-  const pdpLocality = await viem.deployContract("PdpLocality", [pdp.address, 5_760n]); // proofs at most 2 days (5,760 epochs) old
-  const dealLocality = await viem.deployContract("DealLocality");
-  const { registry, market } = await deployShoal(viem, { pdpLocality: pdpLocality.address, dealLocality: dealLocality.address });
-  say(`JobMarket ${market.address}, ProviderRegistry ${registry.address}`);
-
-  // 3. The dataset piece and three providers that store it.
-  const payload = new Uint8Array(await readFile(join(root, "examples/data/harbor-log.txt")));
-  const piece = pieceCid(payload);
-  say(`Dataset examples/data/harbor-log.txt (${payload.length} bytes): piece ${piece.v2}`);
-  workDir = await mkdtemp(join(tmpdir(), "shoal-demo-"));
-  demo.owned.workDir = workDir;
-  const wasm = await readFile(join(root, "examples/wasm/wordfreq.wasm"));
-  const moduleCid = CID.create(1, raw.code, await sha256.digest(wasm)).toString();
-  let image: { ref: string } | undefined;
-  let dockerNote = "";
-  try {
-    const docker = new Dockerode({ socketPath: "/var/run/docker.sock" });
-    await docker.ping();
-    image = await buildWordcountImage(docker);
-  } catch {
-    dockerNote = "no Docker engine reachable: skipping the Docker job (start dockerd to include it)";
-  }
-
-  const providers = [2, 3, 4].map((i) => ({ i, address: privateKeyToAccount(KEYS[i]!).address as Address }));
-  const names = new Map(providers.map((p, n) => [p.address.toLowerCase(), `provider ${n + 1}`]));
+  // 1-4. Chain, contracts, three providers storing the piece, their agents (scripts/lib/localShoal.ts).
+  const shoal = await startLocalShoal({ processes: demo, log: say });
+  const { publicClient, market, piece, moduleCid, image, dockerNote, providers, client } = shoal;
+  workDir = shoal.workDir;
+  const names = new Map(providers.map((p) => [p.address.toLowerCase(), p.label]));
   const nameOf = (a: string) => names.get(a.toLowerCase()) ?? a;
-  names.set(privateKeyToAccount(KEYS[1]!).address.toLowerCase(), "client");
-  for (const [n, p] of providers.entries()) {
-    const home = join(workDir, `sp${n + 1}`);
-    await mkdir(join(home, "pieces"), { recursive: true });
-    await mkdir(join(home, "modules"), { recursive: true });
-    await writeFile(join(home, "pieces", piece.v2), payload);
-    await copyFile(join(root, "examples/wasm/wordfreq.wasm"), join(home, "modules", `${moduleCid}.wasm`));
-    let locality: Record<string, unknown>;
-    if (n < 2) {
-      await pdp.write.setDataSet([BigInt(n + 1), p.address, true]);
-      await pdp.write.setPiece([BigInt(n + 1), 0n, toHex(CID.parse(piece.v2).bytes), true]);
-      locality = { piece: piece.v2, kind: "pdp", dataSetId: n + 1, pieceId: 0 };
-    } else {
-      await fevm.addMiner(1000n + BigInt(n), { owner: p.address });
-      await fevm.addDeal(77n, { provider: 1000n + BigInt(n), pieceCid: toHex(CID.parse(piece.v1).bytes), size: BigInt(piece.paddedSize) });
-      locality = { piece: piece.v2, kind: "deal", dealId: 77 };
-    }
-    const config = {
-      chain: { rpcUrls: [rpcUrl], chainId: 31337, market: market.address, registry: registry.address, pollIntervalMs: 200 },
-      policy: { minPrice: "0.01", maxCpu: 2, maxMemoryMb: 2048, gpus: 0, maxTimeoutSec: 300, safetyMarginSec: 10 },
-      engines: { wasm: { enabled: true, moduleDir: join(home, "modules") }, docker: { enabled: image !== undefined, allowedImages: image ? ["shoal-test/busybox"] : [] } },
-      data: { pieceDir: join(home, "pieces") },
-      locality: [locality],
-      results: { dir: join(home, "results"), retentionSeconds: 3600 },
-      gateway: { host: "127.0.0.1", port: await freePort() },
-      stateDir: join(home, "state"),
-      logLevel: "warn",
-    };
-    await writeFile(join(home, "shoal-agent.json"), JSON.stringify(config, null, 2));
-    await demo.startAgent({
-      label: `provider ${n + 1}`, config: join(home, "shoal-agent.json"), privateKey: KEYS[p.i]!,
-      registerArgs: ["--stake", "10", ...(n === 2 ? ["--miner", String(1000 + n)] : [])],
-    });
-    const proof = n < 2 ? `PDP data set ${n + 1}` : `f05 deal 77 of miner f0${1000 + n}`;
-    say(`${`provider ${n + 1}`.padEnd(11)} ${p.address}  stores the piece (${proof}); agent running`);
-  }
+  names.set(client.account.address.toLowerCase(), "client");
 
   // 5. The jobs.
-  const client = await viem.getWalletClients().then((w) => w[1]!);
   async function runJob(title: string, spec: SpecInput, quorum: number, replicas: number, read: (dir: string) => Promise<string>) {
     const locality = spec.inputs?.some((i) => i.locality) ?? false;
     say(`\n${title}: ${replicas} replicas, quorum ${quorum}, 0.1 FIL per replica`);

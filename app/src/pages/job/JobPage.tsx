@@ -1,0 +1,3 @@
+export default function JobPage({ jobId }: { jobId: bigint }) {
+  return <h1>Job {jobId.toString()}</h1>;
+}
