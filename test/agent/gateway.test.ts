@@ -143,6 +143,38 @@ describe("agent gateway", () => {
     assert.equal(await status(`/nothing-here`), 404);
   });
 
+  it("lets browsers on any origin read results (CORS), GET and HEAD only", async () => {
+    const origin = "http://dapp.example";
+    const get = await fetch(`${gateway.url}/ipfs/${stored.cid}?format=car`, { headers: { origin, range: "bytes=10-" } });
+    assert.equal(get.status, 206);
+    assert.equal(get.headers.get("access-control-allow-origin"), "*");
+    const exposed = (get.headers.get("access-control-expose-headers") ?? "").toLowerCase().split(/,\s*/);
+    for (const header of ["content-range", "content-length", "accept-ranges", "etag"]) assert.ok(exposed.includes(header), header);
+    await get.arrayBuffer();
+    // Errors are readable too, so a dapp can tell "not stored here" from a network failure.
+    const missing = await fetch(`${gateway.url}/ipfs/${stored.cid}`, { headers: { origin } });
+    assert.equal(missing.status, 406);
+    assert.equal(missing.headers.get("access-control-allow-origin"), "*");
+    await missing.arrayBuffer();
+
+    const preflight = await fetch(`${gateway.url}/ipfs/${stored.cid}?format=car`, {
+      method: "OPTIONS",
+      headers: { origin, "access-control-request-method": "GET", "access-control-request-headers": "range" },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get("access-control-allow-origin"), "*");
+    assert.equal(preflight.headers.get("access-control-allow-methods"), "GET, HEAD");
+    assert.match(preflight.headers.get("access-control-allow-headers") ?? "", /\bRange\b/);
+    await preflight.arrayBuffer();
+
+    for (const method of ["POST", "PUT", "DELETE"]) {
+      const refused = await fetch(`${gateway.url}/ipfs/${stored.cid}?format=car`, { method, headers: { origin } });
+      assert.equal(refused.status, 405, method);
+      assert.equal(refused.headers.get("allow"), "GET, HEAD, OPTIONS");
+      await refused.arrayBuffer();
+    }
+  });
+
   it("reports health at /healthz: 200 when ok, 503 when not or when the check throws", async () => {
     health = { ok: true, details: { jobsInFlight: 2 } };
     const ok = await fetch(`${gateway.url}/healthz`);

@@ -38,6 +38,19 @@ export const REQUESTS_METRIC = "shoal_gateway_requests_total";
 
 type Route = "ipfs" | "healthz" | "metrics" | "other";
 
+/** On every response: any origin may read it, and these headers of a result. */
+export const CORS_HEADERS = {
+  "access-control-allow-origin": "*",
+  "access-control-expose-headers": "Content-Range, Content-Length, Accept-Ranges, Content-Disposition, ETag, X-Ipfs-Path, X-Ipfs-Roots",
+} as const;
+
+/** The answer to a CORS preflight: GET and HEAD only, with Range, If-Range and Accept. */
+const PREFLIGHT_HEADERS = {
+  "access-control-allow-methods": "GET, HEAD",
+  "access-control-allow-headers": "Range, If-Range, Accept",
+  "access-control-max-age": "86400",
+} as const;
+
 /**
  * The agent's HTTP face: results as trustless CARs (`/ipfs/<cid>?format=car`), `/healthz` and
  * Prometheus `/metrics`. Every request is counted in `shoal_gateway_requests_total{route,status}`.
@@ -67,8 +80,17 @@ export async function createGateway({
     const url = new URL(request.url ?? "/", "http://gateway.invalid");
     const route = routeOf(url.pathname);
     response.once("close", () => requests.inc({ route, status: String(response.statusCode) }));
+    // Browsers (dapps) may read anything here from any origin: it is public and read-only, and
+    // clients verify every byte of a result. Only GET and HEAD, with the headers a resumed
+    // download sends, pass a preflight.
+    for (const [name, value] of Object.entries(CORS_HEADERS)) response.setHeader(name, value);
+    if (request.method === "OPTIONS") {
+      response.writeHead(204, { ...PREFLIGHT_HEADERS, allow: "GET, HEAD, OPTIONS" });
+      response.end();
+      return;
+    }
     if (request.method !== "GET" && request.method !== "HEAD")
-      return text(response, 405, "Method not allowed\n", { allow: "GET, HEAD" });
+      return text(response, 405, "Method not allowed\n", { allow: "GET, HEAD, OPTIONS" });
 
     if (route === "ipfs") return serveIpfs(request, response, url, results);
     if (route === "healthz") {
