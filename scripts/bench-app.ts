@@ -26,6 +26,7 @@ const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 
 const app = await startApp({ mode: "preview", port: 0 });
 const browser = existsSync(CHROMIUM) ? await launchBrowser() : undefined;
+let unwatch = () => {};
 try {
   // 1. First load: index.html's module script and its modulepreload links (what the browser
   // fetches before the first page renders; pages are lazy chunks fetched after).
@@ -65,7 +66,7 @@ try {
     // states are recorded by a MutationObserver the moment they change. Same machine, same clock.
     const publicClient = createPublicClient({ chain: hardhat, transport: http(app.rpcUrl), pollingInterval: 20 });
     const blockSeen = new Map<bigint, number>();
-    const unwatch = publicClient.watchBlockNumber({ emitOnBegin: true, onBlockNumber: (n) => void (blockSeen.has(n) || blockSeen.set(n, Date.now())) });
+    unwatch = publicClient.watchBlockNumber({ emitOnBegin: true, onBlockNumber: (n) => void (blockSeen.has(n) || blockSeen.set(n, Date.now())) });
     const wallet = createWalletClient({ chain: hardhat, transport: http(app.rpcUrl), account: app.client });
     const { jobId, hash } = await submitJob(wallet, {
       spec: {
@@ -95,8 +96,12 @@ try {
       }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-state"], childList: true, characterData: true });
     `);
     await page.goto(`${app.url}#/jobs/${jobId}`);
-    await page.locator("[data-testid=job-state]:has-text('Settled')").waitFor({ timeout: 180_000 });
+    const settled = await page
+      .locator("[data-testid=job-state]:has-text('Settled')")
+      .waitFor({ timeout: 180_000 })
+      .then(() => true, () => false);
     unwatch();
+    if (!settled) throw new Error(`the job page never showed job ${jobId} settled (data-testid=job-state)`);
     const seen = (await page.evaluate("window.__seen")) as { what: string; at: number }[];
     const first = (what: RegExp) => seen.find((s) => what.test(s.what))?.at;
     const from = (await publicClient.getTransactionReceipt({ hash })).blockNumber;
@@ -121,6 +126,7 @@ try {
     if (lags.length) say(`  median ${median(lags.map((l) => l.ms))} ms, max ${Math.max(...lags.map((l) => l.ms))} ms over ${lags.length} events`);
   }
 } finally {
+  unwatch();
   await browser?.close();
   await app.close();
 }

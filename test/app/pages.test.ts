@@ -15,6 +15,7 @@ import {
 } from "../../sdk/src/index.js";
 import { VIEWPORTS } from "../helpers/browser.js";
 import { appUrl, dapp } from "./fixture.js";
+import { runFederatedRounds } from "./federatedRun.js";
 import { installTestWallet, setWalletRejects, WALLET_NAME } from "./wallet.js";
 
 /** Chromium logs each request an outage aborts as a console error; those are the outage, not a bug. */
@@ -140,35 +141,39 @@ describe("dapp pages in Chromium: providers, account, training", function () {
     const { app, browser } = ctx;
     assert.ok(app.federated.length > 0, "the app's chain has a FederatedAveraging coordinator");
     const coordinator = app.federated[0]!;
-    const logs = await getLogsChunked(publicClient, { address: coordinator, fromBlock: 0n });
-    const runIds = parseEventLogs({ abi: federatedAveragingAbi, logs, eventName: "RunStarted" }).map((l) => l.args.runId);
-    for (const [name, viewport] of Object.entries(VIEWPORTS)) {
-      const { page, errors, screenshot } = await browser.newPage({ viewport });
-      await page.goto(appUrl(app, "#/training"));
-      await page.getByTestId("coordinator-row").first().waitFor();
-      assert.equal(await page.getByTestId("coordinator-row").count(), app.federated.length);
-      console.log(`      screenshot: ${await screenshot(`training-${name}`)}`);
-      await page.getByRole("link", { name: coordinator }).click();
-      if (runIds.length === 0) {
-        await page.getByText("This coordinator has not started a run yet.").waitFor();
-      } else {
+    // Real rounds on chain: this test plays the provider of a 3-round run (./federatedRun.ts).
+    const accuracies = [0.6212, 0.8105, 0.8731];
+    const fake = await runFederatedRounds(app, accuracies);
+    try {
+      const logs = await getLogsChunked(publicClient, { address: coordinator, fromBlock: 0n });
+      const runIds = parseEventLogs({ abi: federatedAveragingAbi, logs, eventName: "RunStarted" }).map((l) => l.args.runId);
+      const latest = await getFederatedRun(publicClient, { coordinator, runId: fake.runId });
+      assert.equal(latest.phase, "Done");
+      for (const [name, viewport] of Object.entries(VIEWPORTS)) {
+        const { page, errors, screenshot } = await browser.newPage({ viewport });
+        await page.goto(appUrl(app, "#/training"));
+        await page.getByTestId("coordinator-row").first().waitFor();
+        assert.equal(await page.getByTestId("coordinator-row").count(), app.federated.length);
+        console.log(`      screenshot: ${await screenshot(`training-${name}`)}`);
+        await page.getByRole("link", { name: coordinator }).click();
         await page.getByTestId("training-run").first().waitFor();
         assert.equal(await page.getByTestId("training-run").count(), runIds.length);
-        const latest = await getFederatedRun(publicClient, { coordinator, runId: runIds.at(-1)! });
-        const run = page.getByTestId("training-run").first();
-        assert.equal(await run.getAttribute("data-phase"), latest.phase);
-        assert.equal(await run.getByTestId("training-round").count(), latest.history.length);
-        const evaluated = latest.history.filter((r) => r.metricsCid !== undefined).length;
-        await run.locator(`[data-testid=accuracy-chart][data-points="${evaluated}"]`).waitFor({ timeout: 60_000 });
+        const run = page.locator(`[data-testid=training-run][data-run="${fake.runId}"]`);
+        assert.equal(await run.getAttribute("data-phase"), "Done");
+        assert.equal(await run.getByTestId("training-round").count(), accuracies.length);
+        // Every round's metrics.json downloaded from the provider's gateway and verified: a point each.
+        await run.locator(`[data-testid=accuracy-chart][data-points="${accuracies.length}"]`).waitFor({ timeout: 60_000 });
         for (const [i, round] of latest.history.entries()) {
           const row = run.locator(`[data-testid=training-round][data-round="${i + 1}"]`);
-          assert.equal(await row.getByTestId("round-model").textContent(), round.modelCid ?? "—");
-          if (round.metricsCid) assert.match((await row.getByTestId("round-accuracy").textContent())!, /^\d+\.\d\d %$/);
+          assert.equal(await row.getByTestId("round-model").textContent(), round.modelCid);
+          assert.equal(await row.getByTestId("round-accuracy").textContent(), `${(accuracies[i]! * 100).toFixed(2)} %`);
         }
+        await assertNoHorizontalScroll(page);
+        console.log(`      screenshot: ${await screenshot(`training-coordinator-${name}`)}`);
+        assert.deepEqual(errors, []);
       }
-      await assertNoHorizontalScroll(page);
-      console.log(`      screenshot: ${await screenshot(`training-coordinator-${name}`)}`);
-      assert.deepEqual(errors, []);
+    } finally {
+      await fake.close();
     }
   });
 });

@@ -101,12 +101,12 @@ function Run({ run }: { run: RunDetail }) {
   const failed = metrics.find((m) => m.isError);
   const done = run.history.filter((r) => r.metricsCid !== undefined).length;
   return (
-    <article className="card run" aria-labelledby={`run-${run.runId}`} data-testid="training-run" data-phase={run.phase}>
+    <article className="card run" aria-labelledby={`run-${run.runId}`} data-testid="training-run" data-run={String(run.runId)} data-phase={run.phase}>
       <h2 id={`run-${run.runId}`}>
         Run #{String(run.runId)} <span className={`badge ${run.phase === "Done" ? "ok" : run.phase === "Failed" ? "bad" : "warn"}`}>{run.phase}</span>
       </h2>
       <p>
-        {done} of {run.rounds} rounds evaluated · {run.shards} shards · owner <span className="mono break">{run.owner}</span>
+        {done} of {run.rounds} rounds evaluated · {run.shards} shard{run.shards === 1 ? "" : "s"} · owner <span className="mono break">{run.owner}</span>
       </p>
       <AccuracyChart title={`Run ${run.runId} test accuracy`} rounds={run.rounds} points={run.history.map((_, i) => ({ round: i + 1, accuracy: accuracy(i)?.accuracy }))} />
       {failed?.error && <ErrorLine error={failed.error} onRetry={() => void failed.refetch()} />}
@@ -133,8 +133,10 @@ function Run({ run }: { run: RunDetail }) {
                         ? `${(accuracy(i)!.accuracy * 100).toFixed(2)} %`
                         : "unavailable"}
                 </td>
-                <td data-label="Model CID" className="mono break" data-testid="round-model">
-                  {round.modelCid ?? "—"}
+                <td data-label="Model CID">
+                  <span className="mono break" data-testid="round-model">
+                    {round.modelCid ?? "—"}
+                  </span>
                 </td>
                 <td data-label="Jobs">
                   <span className="jobs-links">
