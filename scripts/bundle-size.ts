@@ -5,7 +5,8 @@
  * share, and the node: builtins and largest modules each bundle drags in.
  *
  * It exits non-zero when the SDK's share passes the goal ({@link GOAL_GZIP}) or the bundle imports
- * a node: builtin.
+ * a node: builtin. test/sdk/bundleSize.test.ts runs the same measurement ({@link measureBundles})
+ * in `npm test`, so CI fails when the SDK grows past the goal.
  *
  *   npm run bundle-size            (node scripts/bundle-size.ts)
  *   npm run bundle-size -- --json  (machine-readable)
@@ -13,6 +14,8 @@
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build, type Metafile } from "esbuild";
+
+import { recordFigure } from "./lib/figures.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -37,7 +40,7 @@ const ENTRIES = [
   },
 ] as const;
 
-type Measure = {
+export type Measure = {
   name: string;
   raw: number;
   gzip: number;
@@ -82,41 +85,57 @@ async function measure(entry: (typeof ENTRIES)[number]): Promise<Measure> {
   };
 }
 
-const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
-const results: Measure[] = [];
-for (const entry of ENTRIES) results.push(await measure(entry));
+/** The two bundles and the SDK's share of the second, gzip. Needs the built SDK (`npx tsc -b sdk`). */
+export async function measureBundles(): Promise<{ base: Measure; sdk: Measure; shareGzip: number }> {
+  const [base, sdk] = [await measure(ENTRIES[0]), await measure(ENTRIES[1])];
+  return { base, sdk, shareGzip: sdk.gzip - base.gzip };
+}
 
-const [base, sdk] = results as [Measure, Measure];
-const shareGzip = sdk.gzip - base.gzip;
+export const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 
-if (process.argv.includes("--json")) {
-  console.log(JSON.stringify({ results, sdkShareGzip: shareGzip, baselineGzip: BASELINE_GZIP, goalGzip: GOAL_GZIP }, null, 2));
-} else {
-  console.log("Bundle sizes (esbuild, minified, tree-shaken, platform browser, gzip -9)\n");
-  for (const r of results) {
-    const share = r === base ? "" : `   SDK share: +${kb(r.raw - base.raw)} raw, +${kb(r.gzip - base.gzip)} gzip`;
-    console.log(`${r.name}\n  ${kb(r.raw)} raw, ${kb(r.gzip)} gzip${share}`);
-    if (r !== base) {
-      console.log(`  SDK modules: ${r.sdkModules}; node: builtins imported: ${r.nodeBuiltins.join(", ") || "none"}`);
-      const added = Object.entries(r.byPackage)
-        .map(([p, n]) => [p, n - (base.byPackage[p] ?? 0)] as const)
-        .filter(([, n]) => n > 0)
-        .sort((a, b) => b[1] - a[1]);
-      console.log(`  what the SDK adds (minified, before gzip): ${added.slice(0, 10).map(([p, n]) => `${p} ${kb(n)}`).join(", ")}`);
+/** What the SDK adds to the bundle by package or SDK folder, largest first (minified, before gzip). */
+export function added({ base, sdk }: { base: Measure; sdk: Measure }): [string, number][] {
+  return Object.entries(sdk.byPackage)
+    .map(([p, n]) => [p, n - (base.byPackage[p] ?? 0)] as [string, number])
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const measured = await measureBundles();
+  const { base, sdk, shareGzip } = measured;
+  const results = [base, sdk];
+  if (process.argv.includes("--json")) {
+    console.log(JSON.stringify({ results, sdkShareGzip: shareGzip, baselineGzip: BASELINE_GZIP, goalGzip: GOAL_GZIP }, null, 2));
+  } else {
+    console.log("Bundle sizes (esbuild, minified, tree-shaken, platform browser, gzip -9)\n");
+    for (const r of results) {
+      const share = r === base ? "" : `   SDK share: +${kb(r.raw - base.raw)} raw, +${kb(r.gzip - base.gzip)} gzip`;
+      console.log(`${r.name}\n  ${kb(r.raw)} raw, ${kb(r.gzip)} gzip${share}`);
+      if (r !== base) {
+        console.log(`  SDK modules: ${r.sdkModules}; node: builtins imported: ${r.nodeBuiltins.join(", ") || "none"}`);
+        console.log(`  what the SDK adds (minified, before gzip): ${added(measured).slice(0, 10).map(([p, n]) => `${p} ${kb(n)}`).join(", ")}`);
+      }
+      console.log();
     }
-    console.log();
+    console.log(`SDK share: ${kb(shareGzip)} gzip; baseline ${kb(BASELINE_GZIP)} (0.2.0 before the light SDK); goal ≤ ${kb(GOAL_GZIP)}`);
   }
-  console.log(`SDK share: ${kb(shareGzip)} gzip; baseline ${kb(BASELINE_GZIP)} (0.2.0 before the light SDK); goal ≤ ${kb(GOAL_GZIP)}`);
-}
 
-if (shareGzip > GOAL_GZIP) {
-  console.error(`bundle-size: the SDK adds ${kb(shareGzip)} gzip to a dapp, above the goal of ${kb(GOAL_GZIP)}: see what the SDK adds, above`);
-  process.exitCode = 1;
-}
+  recordFigure({
+    section: "bundle", name: "SDK share of a browser bundle, viem + submitJob + waitForResult (esbuild, minified, gzip)",
+    value: Number((shareGzip / 1024).toFixed(1)), unit: "KiB", better: "lower", goal: { op: "<=", value: GOAL_GZIP / 1024 },
+    note: `whole bundle ${kb(sdk.gzip)}; before the light SDK ${kb(BASELINE_GZIP)}`,
+  });
 
-// A browser bundle that needs a Node built-in breaks a dapp's build: fail here instead.
-const withNode = results.filter((r) => r.nodeBuiltins.length > 0);
-if (withNode.length) {
-  console.error(`bundle-size: ${withNode.map((r) => `${r.name} imports ${r.nodeBuiltins.join(", ")}`).join("; ")}: move Node-only code to @shoal/sdk/node`);
-  process.exitCode = 1;
+  if (shareGzip > GOAL_GZIP) {
+    console.error(`bundle-size: the SDK adds ${kb(shareGzip)} gzip to a dapp, above the goal of ${kb(GOAL_GZIP)}: see what the SDK adds, above`);
+    process.exitCode = 1;
+  }
+
+  // A browser bundle that needs a Node built-in breaks a dapp's build: fail here instead.
+  const withNode = results.filter((r) => r.nodeBuiltins.length > 0);
+  if (withNode.length) {
+    console.error(`bundle-size: ${withNode.map((r) => `${r.name} imports ${r.nodeBuiltins.join(", ")}`).join("; ")}: move Node-only code to @shoal/sdk/node`);
+    process.exitCode = 1;
+  }
 }

@@ -3,7 +3,8 @@
  * (`npm run abis`, after `npm run build`):
  * - sdk/src/abi/*.ts: `as const` literals, so viem infers every argument and return type;
  * - sdk/src/abi/fragments.ts: the few items each client action uses (a bundler keeps a whole ABI
- *   array, so an action that imported jobMarketAbi would ship all of it to a browser);
+ *   array, so an action that imported jobMarketAbi would ship all of it to a browser), without
+ *   `internalType`;
  * - contracts/abi/*.json: plain JSON for @shoal/contracts (ethers, Foundry, other languages);
  * - contracts/deployments.json: the SDK's deployment addresses (sdk/src/deployments.ts), as JSON.
  * test/sdk/abi.test.ts fails when any of them drifts from the compiled artifacts or the SDK.
@@ -64,9 +65,22 @@ export async function renderFragments(): Promise<string> {
     const missing = fragment.items.filter((n) => !items.some((i) => (i as { type: string; name?: string }).name === n || (i as { type: string }).type === n));
     if (missing.length) throw new Error(`${fragment.name}: ${missing.join(", ")} not in ${fragment.artifact}`);
     out += `\n/** ${fragment.items.join(", ")} of ${fragment.artifact.split("/").pop()!.replace(".json", "")}. */\n`;
-    out += `export const ${fragment.name} = ${JSON.stringify(items, null, 2)} as const;\n`;
+    out += `export const ${fragment.name} = ${JSON.stringify(items.map(withoutInternalTypes), null, 2)} as const;\n`;
   }
   return out;
+}
+
+/**
+ * An ABI item without the compiler's `internalType` annotations (Solidity's own type names): viem
+ * encodes, decodes and names errors from `type`, `name`, `components` and `indexed` alone, and the
+ * fragments ship to browsers.
+ */
+export function withoutInternalTypes(item: unknown): unknown {
+  if (Array.isArray(item)) return item.map(withoutInternalTypes);
+  if (item === null || typeof item !== "object") return item;
+  return Object.fromEntries(
+    Object.entries(item).filter(([key]) => key !== "internalType").map(([key, value]) => [key, withoutInternalTypes(value)]),
+  );
 }
 
 export async function renderAbiJson(entry: { artifact: string }): Promise<string> {

@@ -12,6 +12,7 @@ import { computeCommitment } from "../sdk/src/commitment.js";
 import { SAMPLE_SPEC, resultCid, setup } from "../test/helpers/shoal.js";
 import { payloadOf, pieceFromBytes } from "../test/helpers/piece.js";
 import { installFevm } from "../test/helpers/fevm.js";
+import { recordFigure } from "./lib/figures.js";
 
 type Row = { step: string; gas: bigint };
 
@@ -72,11 +73,12 @@ async function measure(n: number, k: number, distinctMiners = false, fast = fals
   return rows;
 }
 
-function print(title: string, rows: Row[], target: bigint) {
+function print(title: string, rows: Row[], target: bigint): number {
   const total = rows.reduce((a, r) => a + r.gas, 0n);
   console.log(`\n${title}`);
   for (const r of rows) console.log(`  ${r.step.padEnd(28)} ${r.gas.toString().padStart(9)}`);
   console.log(`  ${"total".padEnd(28)} ${total.toString().padStart(9)}   target <= ${target} ${total <= target ? "OK" : "OVER"}`);
+  return Number(total);
 }
 
 /** Gas of a claim with one locality proof (PDP or f05) against the same claim without locality. */
@@ -107,9 +109,18 @@ async function measureLocality() {
   console.log(`  claim + f05 deal proof  ${withDeal.toString().padStart(9)}   extra ${withDeal - plain}`);
 }
 
-print("n = 1, k = 1, native FIL (claim, direct reveal: 2 blocks after JobPosted)", await measure(1, 1), 300_000n);
-print("n = 3, k = 2, native FIL, two-step path (claims, commits, reveals: 3 blocks after JobPosted)", await measure(3, 2), 600_000n);
-print("n = 3, k = 2, native FIL, claimAndCommit path (claimAndCommit, reveals: 2 blocks after JobPosted)", await measure(3, 2, false, true), 500_000n);
+const single = print("n = 1, k = 1, native FIL (claim, direct reveal: 2 blocks after JobPosted)", await measure(1, 1), 300_000n);
+const twoStep = print("n = 3, k = 2, native FIL, two-step path (claims, commits, reveals: 3 blocks after JobPosted)", await measure(3, 2), 600_000n);
+const oneTx = print("n = 3, k = 2, native FIL, claimAndCommit path (claimAndCommit, reveals: 2 blocks after JobPosted)", await measure(3, 2, false, true), 500_000n);
+recordFigure({
+  section: "gas", name: "gas of a job, n = 1 (submit, claim, direct reveal)", value: single, unit: "gas", better: "lower",
+  goal: { op: "<=", value: 263_777 }, note: "goal: not above the figure before issue 12",
+});
+recordFigure({
+  section: "gas", name: "gas of a job, n = 3, k = 2, submit → payouts owed", value: oneTx, unit: "gas", better: "lower",
+  baseline: { label: "two-step path", value: twoStep }, goal: { op: "<=", value: 500_000 },
+  anchor: "iExec ≈ 1.9M gas for a 3-worker task", note: "claimAndCommit path",
+});
 await measureLocality();
 await measureDistinctMiners();
 await measureSettlingReveals();

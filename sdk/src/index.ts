@@ -14,6 +14,7 @@ export { submitJob, type SubmitJobErrorType, type SubmitJobParameters, type Subm
 export { getJob, JOB_STATUS, type GetJobErrorType, type GetJobParameters, type GetJobReturnType, type JobStatus } from "./actions/getJob.js";
 export { watchJob, type JobEvent, type WatchJobParameters, type WatchJobReturnType } from "./actions/watchJob.js";
 export { waitForResult, type WaitForResultErrorType, type WaitForResultParameters, type WaitForResultReturnType } from "./actions/waitForResult.js";
+export { getResultFiles, type GetResultFilesErrorType, type GetResultFilesParameters, type GetResultFilesReturnType } from "./actions/getResultFiles.js";
 export { cancelJob, type CancelJobErrorType, type CancelJobParameters, type CancelJobReturnType } from "./actions/cancelJob.js";
 export { withdraw, type WithdrawErrorType, type WithdrawParameters, type WithdrawReturnType } from "./actions/withdraw.js";
 export { getLogsChunked, MAX_LOG_RANGE } from "./internal/logs.js";

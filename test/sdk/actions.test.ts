@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEther, zeroAddress } from "viem";
-import { cancelJob, claimSlot, commitResult, expireJob, finalizeJob, getJob, getOwedJobs, InsufficientEscrowError, JobCancelledError, JobExpiredError, JobNotFoundError, MarketCallError, NoQuorumError, resultCidBytes, revealResult, submitJob, waitForResult, withdraw, type JobEvent, type SpecInput } from "../../sdk/src/index.js";
+import { cancelJob, claimSlot, getResultFiles, commitResult, expireJob, finalizeJob, getJob, getOwedJobs, InsufficientEscrowError, JobCancelledError, JobExpiredError, JobNotFoundError, MarketCallError, NoQuorumError, resultCidBytes, revealResult, submitJob, waitForResult, withdraw, type JobEvent, type SpecInput } from "../../sdk/src/index.js";
 import { computeResultCid, fetchResult, packResult } from "../../sdk/src/node.js";
 import { setup } from "../helpers/shoal.js";
 
@@ -54,13 +54,17 @@ describe("SDK actions on the local chain", function () {
     const binary = resultCidBytes(cid);
 
     const events: JobEvent["type"][] = [];
-    const waiting = waitForResult(s.publicClient, { jobId, market, pollingInterval: 50, timeout: 60_000, onProgress: (e) => events.push(e.type) });
+    const txs: `0x${string}`[] = [];
+    const waiting = waitForResult(s.publicClient, { jobId, market, pollingInterval: 50, timeout: 60_000, onProgress: (e) => (events.push(e.type), txs.push(e.transactionHash)) });
     for (const [i, p] of s.providers.slice(0, 3).entries()) await claimSlot(p, { jobId, slot: i, market });
     for (const i of [0, 1]) await commitResult(s.providers[i], { jobId, slot: i, resultCid: binary, provider: s.providers[i].account.address, market });
     for (const i of [0, 1]) await revealResult(s.providers[i], { jobId, slot: i, resultCid: binary, market });
     const { resultCid } = await waiting;
     assert.equal(resultCid, cid.toString());
     for (const step of ["claimed", "committed", "quorum", "revealed", "finalized"] as const) assert.ok(events.includes(step), step);
+    // Each event names the transaction it came from (the dapp reads each step's gas from its receipt).
+    for (const hash of txs) assert.equal((await s.publicClient.getTransactionReceipt({ hash })).status, "success");
+    assert.equal(new Set(txs).size, 1 + 3 + 2 + 2); // submit, three claims, two commits, two reveals (quorum and settlement come with a commit and a reveal)
 
     // Provider 0 serves junk; provider 1 serves the real CAR: fetchResult skips the first.
     const junk = await gateway(cid.toString(), new TextEncoder().encode("not a car"));
@@ -74,6 +78,16 @@ describe("SDK actions on the local chain", function () {
       assert.equal(fetched.gateway, good.url);
       assert.equal(await readFile(join(out, "counts.json"), "utf8"), '{"the":2}');
       assert.equal(await readFile(join(out, "sub", "note.txt"), "utf8"), "deterministic");
+
+      // The same in memory, as a browser does it: the junk gateway is skipped, every block verified.
+      const inMemory = await getResultFiles(s.publicClient, { jobId, market });
+      assert.equal(inMemory.gateway, good.url);
+      assert.equal(inMemory.provider?.toLowerCase(), s.providers[1].account.address.toLowerCase());
+      assert.equal(inMemory.carSize, car.length);
+      assert.deepEqual(
+        inMemory.files.map((f) => [f.path, new TextDecoder().decode(f.bytes)]),
+        [["counts.json", '{"the":2}'], ["sub/note.txt", "deterministic"]],
+      );
     } finally {
       junk.server.close();
       good.server.close();

@@ -91,7 +91,7 @@ describe("CommP (fast core) against data-segment", function () {
   sizes.push({ size: 3000, zero: true }, { size: SEGMENT + 1, zero: true });
 
   for (const [i, { size, zero }] of sizes.entries()) {
-    it(`${size}${zero ? " zero" : ""} bytes: pieceCid, createPieceHasher, file (1 and 2 threads) and stream all equal data-segment`, async function () {
+    it(`${size}${zero ? " zero" : ""} bytes: pieceCid, createPieceHasher, file (on this thread, 1 and 2 workers) and stream all equal data-segment`, async function () {
       const bytes = payload(size, i, zero);
       const expected = reference(bytes);
       assert.deepEqual(pieceCid(bytes), expected);
@@ -102,6 +102,8 @@ describe("CommP (fast core) against data-segment", function () {
       const path = join(dir, `p${i}.bin`);
       await writeFile(path, bytes);
       for (const threads of [1, 2]) assert.deepEqual(await pieceCidOfFile(path, { threads }), { ...expected, payloadSize: BigInt(size) });
+      // No thread count: a file of one segment is hashed on this thread, a larger one on workers.
+      assert.deepEqual(await pieceCidOfFile(path), { ...expected, payloadSize: BigInt(size) });
       const stream = Readable.from(chunks(bytes, i + 2, 200_000), { objectMode: true });
       assert.deepEqual(await pieceCidOfStream(stream, { threads: 2 }), { ...expected, payloadSize: BigInt(size) });
     });
@@ -243,6 +245,8 @@ describe("CommP (fast core) against data-segment", function () {
       const path = join(dir, "abort.bin");
       await writeFile(path, payload(8 * SEGMENT, 2));
       await assert.rejects(pieceCidOfFile(path, { signal: AbortSignal.abort() }), PieceHashAbortedError);
+      await writeFile(join(dir, "abort-small.bin"), payload(1000, 2)); // one segment: hashed on this thread
+      await assert.rejects(pieceCidOfFile(join(dir, "abort-small.bin"), { signal: AbortSignal.abort() }), PieceHashAbortedError);
       const controller = new AbortController();
       const progress: bigint[] = [];
       const onProgress = (done: bigint) => {

@@ -522,7 +522,7 @@ describe("result CIDs", () => {
   it("exports exactly this public API", async () => {
     assert.deepEqual(Object.keys(await import("../../sdk/src/result/index.js")).sort(), [
       "MemoryBlockstore", "RESULT_CHUNK_SIZE", "RESULT_CID_CODECS", "RESULT_MAX_CHILDREN", "RESULT_SHARD_THRESHOLD",
-      "resultCidBytes", "resultCidFromBytes", "verifyBlock",
+      "fetchResultFiles", "resultCidBytes", "resultCidFromBytes", "verifyBlock",
     ]);
   });
 });

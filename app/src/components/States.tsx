@@ -17,16 +17,15 @@ export function Empty({ children }: { children: React.ReactNode }) {
 export function ErrorLine({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const text = typeof error === "string" ? error : explainError(error);
   return (
-    <p className="state error" role="alert" data-testid="error">
-      {text}
+    <div className="state error">
+      <p role="alert" data-testid="error">
+        {text}
+      </p>
       {onRetry ? (
-        <>
-          {" "}
-          <button type="button" className="link" onClick={onRetry}>
-            Retry
-          </button>
-        </>
+        <button type="button" className="secondary" onClick={onRetry}>
+          Retry
+        </button>
       ) : null}
-    </p>
+    </div>
   );
 }

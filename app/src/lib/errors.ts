@@ -80,5 +80,6 @@ export function explainError(error: unknown): string {
   if (error instanceof ShoalError) return sentence(error.shortMessage);
   if (error instanceof BaseError) return sentence(error.shortMessage);
   if (error instanceof Error) return sentence(error.message || "Something went wrong; try again");
-  return sentence(String(error));
+  if (typeof error === "string" && error.trim() !== "") return sentence(error);
+  return "Something went wrong; try again.";
 }

@@ -6,12 +6,10 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
-        "internalType": "address",
         "name": "provider",
         "type": "address"
       }
@@ -22,12 +20,10 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "slot",
         "type": "uint256"
       }
@@ -38,12 +34,10 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "slot",
         "type": "uint256"
       }
@@ -54,12 +48,10 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "collateral",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "minimum",
         "type": "uint256"
       }
@@ -70,17 +62,14 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "slot",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "closedAt",
         "type": "uint256"
       }
@@ -96,12 +85,10 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "feeBps",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "maxFeeBps",
         "type": "uint256"
       }
@@ -112,12 +99,10 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "expected",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "sent",
         "type": "uint256"
       }
@@ -128,12 +113,10 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "balance",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "needed",
         "type": "uint256"
       }
@@ -144,12 +127,10 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "needed",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "left",
         "type": "uint256"
       }
@@ -160,17 +141,14 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "address",
         "name": "target",
         "type": "address"
       },
       {
-        "internalType": "uint256",
         "name": "gas",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "maxGas",
         "type": "uint256"
       }
@@ -186,17 +164,14 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "deadline",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "earliest",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "latest",
         "type": "uint256"
       }
@@ -207,12 +182,10 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "count",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "maxInputs",
         "type": "uint256"
       }
@@ -228,17 +201,14 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "replicas",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "quorum",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "maxReplicas",
         "type": "uint256"
       }
@@ -249,12 +219,10 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "size",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "maxSize",
         "type": "uint256"
       }
@@ -265,17 +233,14 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "window",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "minWindow",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "maxWindow",
         "type": "uint256"
       }
@@ -286,12 +251,10 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "deadline",
         "type": "uint256"
       }
@@ -302,12 +265,10 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "deadline",
         "type": "uint256"
       }
@@ -318,17 +279,14 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
-        "internalType": "enum IJobMarket.Status",
         "name": "status",
         "type": "uint8"
       },
       {
-        "internalType": "enum IJobMarket.Status",
         "name": "required",
         "type": "uint8"
       }
@@ -339,7 +297,6 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       }
@@ -355,12 +312,10 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "minCollateral",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "maxCollateral",
         "type": "uint256"
       }
@@ -371,17 +326,14 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
-        "internalType": "uint64",
         "name": "minerId",
         "type": "uint64"
       },
       {
-        "internalType": "uint256",
         "name": "slot",
         "type": "uint256"
       }
@@ -392,12 +344,10 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint64",
         "name": "minerId",
         "type": "uint64"
       },
       {
-        "internalType": "uint64",
         "name": "maxMinerId",
         "type": "uint64"
       }
@@ -408,12 +358,10 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
-        "internalType": "address",
         "name": "provider",
         "type": "address"
       }
@@ -424,12 +372,10 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
-        "internalType": "address",
         "name": "provider",
         "type": "address"
       }
@@ -440,7 +386,6 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       }
@@ -451,12 +396,10 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "slot",
         "type": "uint256"
       }
@@ -467,17 +410,14 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "slot",
         "type": "uint256"
       },
       {
-        "internalType": "address",
         "name": "caller",
         "type": "address"
       }
@@ -488,12 +428,10 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "address",
         "name": "account",
         "type": "address"
       },
       {
-        "internalType": "address",
         "name": "token",
         "type": "address"
       }
@@ -504,7 +442,6 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "address",
         "name": "owner",
         "type": "address"
       }
@@ -515,7 +452,6 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "address",
         "name": "account",
         "type": "address"
       }
@@ -531,12 +467,10 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "slot",
         "type": "uint256"
       }
@@ -547,12 +481,10 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "closedAt",
         "type": "uint256"
       }
@@ -563,12 +495,10 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "closesAt",
         "type": "uint256"
       }
@@ -579,7 +509,6 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "address",
         "name": "token",
         "type": "address"
       }
@@ -590,12 +519,10 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "slot",
         "type": "uint256"
       }
@@ -606,17 +533,14 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "address",
         "name": "token",
         "type": "address"
       },
       {
-        "internalType": "uint256",
         "name": "expected",
         "type": "uint256"
       },
       {
-        "internalType": "uint256",
         "name": "received",
         "type": "uint256"
       }
@@ -627,7 +551,6 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint8",
         "name": "kind",
         "type": "uint8"
       }
@@ -638,7 +561,6 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "bytes",
         "name": "cid",
         "type": "bytes"
       }
@@ -649,12 +571,10 @@ export const submitJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
-        "internalType": "address",
         "name": "token",
         "type": "address"
       }
@@ -672,114 +592,93 @@ export const submitJobAbi = [
     "inputs": [
       {
         "indexed": true,
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
         "indexed": true,
-        "internalType": "address",
         "name": "client",
         "type": "address"
       },
       {
         "indexed": false,
-        "internalType": "uint16",
         "name": "feeBps",
         "type": "uint16"
       },
       {
         "components": [
           {
-            "internalType": "bytes",
             "name": "spec",
             "type": "bytes"
           },
           {
             "components": [
               {
-                "internalType": "bytes32",
                 "name": "root",
                 "type": "bytes32"
               },
               {
-                "internalType": "uint64",
                 "name": "paddedSize",
                 "type": "uint64"
               }
             ],
-            "internalType": "struct IJobMarket.PieceRef[]",
             "name": "inputs",
             "type": "tuple[]"
           },
           {
-            "internalType": "bool",
             "name": "locality",
             "type": "bool"
           },
           {
-            "internalType": "uint8",
             "name": "replicas",
             "type": "uint8"
           },
           {
-            "internalType": "uint8",
             "name": "quorum",
             "type": "uint8"
           },
           {
-            "internalType": "address",
             "name": "token",
             "type": "address"
           },
           {
-            "internalType": "uint80",
             "name": "price",
             "type": "uint80"
           },
           {
-            "internalType": "uint80",
             "name": "collateral",
             "type": "uint80"
           },
           {
-            "internalType": "uint32",
             "name": "deadline",
             "type": "uint32"
           },
           {
-            "internalType": "uint24",
             "name": "commitWindow",
             "type": "uint24"
           },
           {
-            "internalType": "uint24",
             "name": "revealWindow",
             "type": "uint24"
           },
           {
-            "internalType": "address",
             "name": "callback",
             "type": "address"
           },
           {
-            "internalType": "uint32",
             "name": "callbackGas",
             "type": "uint32"
           },
           {
-            "internalType": "bytes32",
             "name": "allowlistRoot",
             "type": "bytes32"
           },
           {
-            "internalType": "bool",
             "name": "distinctMiners",
             "type": "bool"
           }
         ],
         "indexed": false,
-        "internalType": "struct IJobMarket.JobRequest",
         "name": "request",
         "type": "tuple"
       }
@@ -792,7 +691,6 @@ export const submitJobAbi = [
     "name": "feeBps",
     "outputs": [
       {
-        "internalType": "uint16",
         "name": "",
         "type": "uint16"
       }
@@ -805,7 +703,6 @@ export const submitJobAbi = [
     "name": "minCollateral",
     "outputs": [
       {
-        "internalType": "uint256",
         "name": "",
         "type": "uint256"
       }
@@ -818,94 +715,76 @@ export const submitJobAbi = [
       {
         "components": [
           {
-            "internalType": "bytes",
             "name": "spec",
             "type": "bytes"
           },
           {
             "components": [
               {
-                "internalType": "bytes32",
                 "name": "root",
                 "type": "bytes32"
               },
               {
-                "internalType": "uint64",
                 "name": "paddedSize",
                 "type": "uint64"
               }
             ],
-            "internalType": "struct IJobMarket.PieceRef[]",
             "name": "inputs",
             "type": "tuple[]"
           },
           {
-            "internalType": "bool",
             "name": "locality",
             "type": "bool"
           },
           {
-            "internalType": "uint8",
             "name": "replicas",
             "type": "uint8"
           },
           {
-            "internalType": "uint8",
             "name": "quorum",
             "type": "uint8"
           },
           {
-            "internalType": "address",
             "name": "token",
             "type": "address"
           },
           {
-            "internalType": "uint80",
             "name": "price",
             "type": "uint80"
           },
           {
-            "internalType": "uint80",
             "name": "collateral",
             "type": "uint80"
           },
           {
-            "internalType": "uint32",
             "name": "deadline",
             "type": "uint32"
           },
           {
-            "internalType": "uint24",
             "name": "commitWindow",
             "type": "uint24"
           },
           {
-            "internalType": "uint24",
             "name": "revealWindow",
             "type": "uint24"
           },
           {
-            "internalType": "address",
             "name": "callback",
             "type": "address"
           },
           {
-            "internalType": "uint32",
             "name": "callbackGas",
             "type": "uint32"
           },
           {
-            "internalType": "bytes32",
             "name": "allowlistRoot",
             "type": "bytes32"
           },
           {
-            "internalType": "bool",
             "name": "distinctMiners",
             "type": "bool"
           }
         ],
-        "internalType": "struct IJobMarket.JobRequest",
         "name": "request",
         "type": "tuple"
       }
@@ -913,7 +792,6 @@ export const submitJobAbi = [
     "name": "submit",
     "outputs": [
       {
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       }
@@ -928,7 +806,6 @@ export const getJobAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       }
@@ -938,117 +815,94 @@ export const getJobAbi = [
       {
         "components": [
           {
-            "internalType": "enum IJobMarket.Status",
             "name": "status",
             "type": "uint8"
           },
           {
-            "internalType": "address",
             "name": "client",
             "type": "address"
           },
           {
-            "internalType": "address",
             "name": "token",
             "type": "address"
           },
           {
-            "internalType": "uint8",
             "name": "replicas",
             "type": "uint8"
           },
           {
-            "internalType": "uint8",
             "name": "quorum",
             "type": "uint8"
           },
           {
-            "internalType": "uint8",
             "name": "claimed",
             "type": "uint8"
           },
           {
-            "internalType": "bool",
             "name": "locality",
             "type": "bool"
           },
           {
-            "internalType": "bool",
             "name": "distinctMiners",
             "type": "bool"
           },
           {
-            "internalType": "uint16",
             "name": "feeBps",
             "type": "uint16"
           },
           {
-            "internalType": "uint16",
             "name": "revealedMask",
             "type": "uint16"
           },
           {
-            "internalType": "bool",
             "name": "refundCollected",
             "type": "bool"
           },
           {
-            "internalType": "uint80",
             "name": "price",
             "type": "uint80"
           },
           {
-            "internalType": "uint80",
             "name": "collateral",
             "type": "uint80"
           },
           {
-            "internalType": "uint32",
             "name": "deadline",
             "type": "uint32"
           },
           {
-            "internalType": "uint24",
             "name": "commitWindow",
             "type": "uint24"
           },
           {
-            "internalType": "uint24",
             "name": "revealWindow",
             "type": "uint24"
           },
           {
-            "internalType": "uint32",
             "name": "consensusAt",
             "type": "uint32"
           },
           {
-            "internalType": "address",
             "name": "callback",
             "type": "address"
           },
           {
-            "internalType": "uint32",
             "name": "callbackGas",
             "type": "uint32"
           },
           {
-            "internalType": "bytes32",
             "name": "allowlistRoot",
             "type": "bytes32"
           },
           {
-            "internalType": "bytes32",
             "name": "inputsHash",
             "type": "bytes32"
           },
           {
-            "internalType": "bytes",
             "name": "resultCid",
             "type": "bytes"
           }
         ],
-        "internalType": "struct IJobMarket.JobView",
         "name": "view_",
         "type": "tuple"
       }
@@ -1065,19 +919,16 @@ export const jobEventsAbi = [
     "inputs": [
       {
         "indexed": true,
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
         "indexed": true,
-        "internalType": "address",
         "name": "target",
         "type": "address"
       },
       {
         "indexed": false,
-        "internalType": "bool",
         "name": "success",
         "type": "bool"
       }
@@ -1090,13 +941,11 @@ export const jobEventsAbi = [
     "inputs": [
       {
         "indexed": true,
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
         "indexed": false,
-        "internalType": "uint256",
         "name": "refund",
         "type": "uint256"
       }
@@ -1109,19 +958,16 @@ export const jobEventsAbi = [
     "inputs": [
       {
         "indexed": true,
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
         "indexed": false,
-        "internalType": "uint16",
         "name": "slashedMask",
         "type": "uint16"
       },
       {
         "indexed": false,
-        "internalType": "uint256",
         "name": "refund",
         "type": "uint256"
       }
@@ -1134,43 +980,36 @@ export const jobEventsAbi = [
     "inputs": [
       {
         "indexed": true,
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
         "indexed": false,
-        "internalType": "enum IJobMarket.Status",
         "name": "status",
         "type": "uint8"
       },
       {
         "indexed": false,
-        "internalType": "bytes",
         "name": "resultCid",
         "type": "bytes"
       },
       {
         "indexed": false,
-        "internalType": "uint16",
         "name": "winnersMask",
         "type": "uint16"
       },
       {
         "indexed": false,
-        "internalType": "uint16",
         "name": "slashedMask",
         "type": "uint16"
       },
       {
         "indexed": false,
-        "internalType": "uint256",
         "name": "refund",
         "type": "uint256"
       },
       {
         "indexed": false,
-        "internalType": "uint256",
         "name": "fee",
         "type": "uint256"
       }
@@ -1183,114 +1022,93 @@ export const jobEventsAbi = [
     "inputs": [
       {
         "indexed": true,
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
         "indexed": true,
-        "internalType": "address",
         "name": "client",
         "type": "address"
       },
       {
         "indexed": false,
-        "internalType": "uint16",
         "name": "feeBps",
         "type": "uint16"
       },
       {
         "components": [
           {
-            "internalType": "bytes",
             "name": "spec",
             "type": "bytes"
           },
           {
             "components": [
               {
-                "internalType": "bytes32",
                 "name": "root",
                 "type": "bytes32"
               },
               {
-                "internalType": "uint64",
                 "name": "paddedSize",
                 "type": "uint64"
               }
             ],
-            "internalType": "struct IJobMarket.PieceRef[]",
             "name": "inputs",
             "type": "tuple[]"
           },
           {
-            "internalType": "bool",
             "name": "locality",
             "type": "bool"
           },
           {
-            "internalType": "uint8",
             "name": "replicas",
             "type": "uint8"
           },
           {
-            "internalType": "uint8",
             "name": "quorum",
             "type": "uint8"
           },
           {
-            "internalType": "address",
             "name": "token",
             "type": "address"
           },
           {
-            "internalType": "uint80",
             "name": "price",
             "type": "uint80"
           },
           {
-            "internalType": "uint80",
             "name": "collateral",
             "type": "uint80"
           },
           {
-            "internalType": "uint32",
             "name": "deadline",
             "type": "uint32"
           },
           {
-            "internalType": "uint24",
             "name": "commitWindow",
             "type": "uint24"
           },
           {
-            "internalType": "uint24",
             "name": "revealWindow",
             "type": "uint24"
           },
           {
-            "internalType": "address",
             "name": "callback",
             "type": "address"
           },
           {
-            "internalType": "uint32",
             "name": "callbackGas",
             "type": "uint32"
           },
           {
-            "internalType": "bytes32",
             "name": "allowlistRoot",
             "type": "bytes32"
           },
           {
-            "internalType": "bool",
             "name": "distinctMiners",
             "type": "bool"
           }
         ],
         "indexed": false,
-        "internalType": "struct IJobMarket.JobRequest",
         "name": "request",
         "type": "tuple"
       }
@@ -1303,19 +1121,16 @@ export const jobEventsAbi = [
     "inputs": [
       {
         "indexed": true,
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
         "indexed": false,
-        "internalType": "bytes32",
         "name": "hash",
         "type": "bytes32"
       },
       {
         "indexed": false,
-        "internalType": "uint256",
         "name": "revealDeadline",
         "type": "uint256"
       }
@@ -1328,31 +1143,26 @@ export const jobEventsAbi = [
     "inputs": [
       {
         "indexed": true,
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
         "indexed": false,
-        "internalType": "uint256",
         "name": "slot",
         "type": "uint256"
       },
       {
         "indexed": true,
-        "internalType": "address",
         "name": "provider",
         "type": "address"
       },
       {
         "indexed": false,
-        "internalType": "bytes32",
         "name": "hash",
         "type": "bytes32"
       },
       {
         "indexed": false,
-        "internalType": "bytes32",
         "name": "seal",
         "type": "bytes32"
       }
@@ -1365,25 +1175,21 @@ export const jobEventsAbi = [
     "inputs": [
       {
         "indexed": true,
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
         "indexed": false,
-        "internalType": "uint256",
         "name": "slot",
         "type": "uint256"
       },
       {
         "indexed": true,
-        "internalType": "address",
         "name": "provider",
         "type": "address"
       },
       {
         "indexed": false,
-        "internalType": "bytes",
         "name": "resultCid",
         "type": "bytes"
       }
@@ -1396,19 +1202,16 @@ export const jobEventsAbi = [
     "inputs": [
       {
         "indexed": true,
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
         "indexed": false,
-        "internalType": "uint256",
         "name": "slot",
         "type": "uint256"
       },
       {
         "indexed": true,
-        "internalType": "address",
         "name": "provider",
         "type": "address"
       }
@@ -1421,19 +1224,16 @@ export const jobEventsAbi = [
     "inputs": [
       {
         "indexed": true,
-        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
       {
         "indexed": false,
-        "internalType": "uint256",
         "name": "slot",
         "type": "uint256"
       },
       {
         "indexed": true,
-        "internalType": "address",
         "name": "previous",
         "type": "address"
       }

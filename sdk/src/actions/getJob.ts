@@ -3,7 +3,7 @@ import { readContract } from "viem/actions";
 import { getJobAbi } from "../abi/fragments.js";
 import { JobNotFoundError, type JobNotFoundErrorType, type ShoalNotDeployedErrorType } from "../errors/client.js";
 import { resolveMarket } from "../internal/contracts.js";
-import { resultCidFromBytes } from "../result/resultCidBytes.js";
+import { resultCidString } from "../result/resultCidString.js";
 
 /** The job statuses, by their on-chain value. */
 export const JOB_STATUS = ["None", "Open", "Revealing", "Settled", "Expired", "Cancelled", "Failed"] as const;
@@ -91,7 +91,7 @@ export async function getJob(client: Client, { jobId, market }: GetJobParameters
     callbackGas: j.callbackGas,
     allowlistRoot: j.allowlistRoot,
     inputsHash: j.inputsHash,
-    resultCid: hasResult ? resultCidFromBytes(j.resultCid).toString() : undefined,
+    resultCid: hasResult ? resultCidString(j.resultCid) : undefined,
     resultCidBytes: hasResult ? j.resultCid : undefined,
   };
 }

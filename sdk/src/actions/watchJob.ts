@@ -1,22 +1,22 @@
-import { type Address, type Client, numberToHex, pad, parseEventLogs } from "viem";
+import { type Address, type Client, type Hash, numberToHex, pad, parseEventLogs } from "viem";
 import { getBlockNumber } from "viem/actions";
 import { jobEventsAbi } from "../abi/fragments.js";
 import { deployments } from "../deployments.js";
 import { resolveMarket } from "../internal/contracts.js";
 import { getLogsChunked } from "../internal/logs.js";
 
-/** One step of a job's life, from the market's events. */
+/** One step of a job's life, from the market's events, with the block and transaction it happened in. */
 export type JobEvent =
-  | { type: "posted"; blockNumber: bigint }
-  | { type: "claimed"; slot: number; provider: Address; blockNumber: bigint }
-  | { type: "reopened"; slot: number; previous: Address; blockNumber: bigint }
-  | { type: "committed"; slot: number; provider: Address; blockNumber: bigint }
-  | { type: "quorum"; revealDeadline: bigint; blockNumber: bigint }
-  | { type: "revealed"; slot: number; provider: Address; resultCid: `0x${string}`; blockNumber: bigint }
-  | { type: "finalized"; status: number; resultCid: `0x${string}`; winnersMask: number; slashedMask: number; blockNumber: bigint }
-  | { type: "expired"; blockNumber: bigint }
-  | { type: "cancelled"; blockNumber: bigint }
-  | { type: "callback"; success: boolean; blockNumber: bigint };
+  | { type: "posted"; blockNumber: bigint; transactionHash: Hash }
+  | { type: "claimed"; slot: number; provider: Address; blockNumber: bigint; transactionHash: Hash }
+  | { type: "reopened"; slot: number; previous: Address; blockNumber: bigint; transactionHash: Hash }
+  | { type: "committed"; slot: number; provider: Address; blockNumber: bigint; transactionHash: Hash }
+  | { type: "quorum"; revealDeadline: bigint; blockNumber: bigint; transactionHash: Hash }
+  | { type: "revealed"; slot: number; provider: Address; resultCid: `0x${string}`; blockNumber: bigint; transactionHash: Hash }
+  | { type: "finalized"; status: number; resultCid: `0x${string}`; winnersMask: number; slashedMask: number; blockNumber: bigint; transactionHash: Hash }
+  | { type: "expired"; blockNumber: bigint; transactionHash: Hash }
+  | { type: "cancelled"; blockNumber: bigint; transactionHash: Hash }
+  | { type: "callback"; success: boolean; blockNumber: bigint; transactionHash: Hash };
 
 export type WatchJobParameters = {
   jobId: bigint;
@@ -35,17 +35,18 @@ const TERMINAL = new Set(["finalized", "expired", "cancelled"]);
 
 function toJobEvent(log: ReturnType<typeof parseEventLogs<typeof jobEventsAbi>>[number]): JobEvent | undefined {
   const blockNumber = log.blockNumber ?? 0n;
+  const transactionHash = log.transactionHash ?? "0x";
   switch (log.eventName) {
-    case "JobPosted": return { type: "posted", blockNumber };
-    case "SlotClaimed": return { type: "claimed", slot: Number(log.args.slot), provider: log.args.provider, blockNumber };
-    case "SlotReopened": return { type: "reopened", slot: Number(log.args.slot), previous: log.args.previous, blockNumber };
-    case "ResultCommitted": return { type: "committed", slot: Number(log.args.slot), provider: log.args.provider, blockNumber };
-    case "QuorumReached": return { type: "quorum", revealDeadline: log.args.revealDeadline, blockNumber };
-    case "ResultRevealed": return { type: "revealed", slot: Number(log.args.slot), provider: log.args.provider, resultCid: log.args.resultCid, blockNumber };
-    case "JobFinalized": return { type: "finalized", status: log.args.status, resultCid: log.args.resultCid, winnersMask: log.args.winnersMask, slashedMask: log.args.slashedMask, blockNumber };
-    case "JobExpired": return { type: "expired", blockNumber };
-    case "JobCancelled": return { type: "cancelled", blockNumber };
-    case "CallbackCalled": return { type: "callback", success: log.args.success, blockNumber };
+    case "JobPosted": return { type: "posted", blockNumber, transactionHash };
+    case "SlotClaimed": return { type: "claimed", slot: Number(log.args.slot), provider: log.args.provider, blockNumber, transactionHash };
+    case "SlotReopened": return { type: "reopened", slot: Number(log.args.slot), previous: log.args.previous, blockNumber, transactionHash };
+    case "ResultCommitted": return { type: "committed", slot: Number(log.args.slot), provider: log.args.provider, blockNumber, transactionHash };
+    case "QuorumReached": return { type: "quorum", revealDeadline: log.args.revealDeadline, blockNumber, transactionHash };
+    case "ResultRevealed": return { type: "revealed", slot: Number(log.args.slot), provider: log.args.provider, resultCid: log.args.resultCid, blockNumber, transactionHash };
+    case "JobFinalized": return { type: "finalized", status: log.args.status, resultCid: log.args.resultCid, winnersMask: log.args.winnersMask, slashedMask: log.args.slashedMask, blockNumber, transactionHash };
+    case "JobExpired": return { type: "expired", blockNumber, transactionHash };
+    case "JobCancelled": return { type: "cancelled", blockNumber, transactionHash };
+    case "CallbackCalled": return { type: "callback", success: log.args.success, blockNumber, transactionHash };
     default: return undefined;
   }
 }

@@ -27,7 +27,7 @@ export class InvalidSpecError extends ShoalError {
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
     super(`Invalid job spec: ${first ? `${first.path}: ${first.rule}` : "unknown problem"}${more}`, {
       cause,
-      details: "", // the issues below say it all; the cause (a ZodError) stays reachable via `cause`
+      details: "", // the issues below say it all
       docsPath: `docs/job-spec.md${sectionOf(first?.path)}`,
       metaMessages: [...issues.map(({ path, rule }) => `- ${path}: ${rule}`), "Fix these fields and build the spec again."],
       name: "InvalidSpecError",

@@ -1,7 +1,7 @@
-import { CID } from "multiformats/cid";
 import { bytesToHex, type Hex } from "viem";
 
 import { InvalidPieceCidError, type InvalidPieceCidErrorType } from "../errors/piece.js";
+import { type ParsedCid, parseCid, toV1String } from "../internal/cid.js";
 import {
   FIL_COMMITMENT_UNSEALED,
   FR32_SHA256_TRUNC254_PADBINTREE,
@@ -55,14 +55,14 @@ export function parsePieceCid(piece: ParsePieceCidParameters): ParsePieceCidRetu
   const fail = (reason: string, cause?: unknown): never => {
     throw new InvalidPieceCidError({ piece, reason, cause });
   };
-  let cid: CID;
+  let cid: ParsedCid;
   try {
-    cid = CID.parse(piece);
+    cid = parseCid(piece);
   } catch (error) {
     return fail("not a CID", error);
   }
   if (cid.version !== 1) return fail("a piece CID is a CIDv1");
-  const { code: hashCode, digest } = cid.multihash;
+  const { multihashCode: hashCode, digest } = cid;
 
   if (cid.code === FIL_COMMITMENT_UNSEALED) {
     if (hashCode !== SHA2_256_TRUNC254_PADDED) return fail("a v1 piece CID uses multihash sha2-256-trunc254-padded (0x1012)");
@@ -87,9 +87,9 @@ export function parsePieceCid(piece: ParsePieceCidParameters): ParsePieceCidRetu
   return fail("neither a v1 (fil-commitment-unsealed) nor a v2 (raw, fr32-sha256-trunc254-padbintree) piece CID");
 }
 
-/** The base32 string of `cid`, rebuilt from its bytes (CID.parse caches the source string). */
-function canonical(cid: CID): string {
-  return CID.decode(cid.bytes).toString();
+/** The base32 string of `cid`, rebuilt from its bytes (not the string it was given in). */
+function canonical(cid: ParsedCid): string {
+  return toV1String(cid);
 }
 
 /** A CommP root is a SHA-256 output truncated to 254 bits: the top two bits of its last byte are zero. */

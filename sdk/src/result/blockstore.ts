@@ -3,6 +3,7 @@ import type { CID } from "multiformats/cid";
 import { toHex } from "viem";
 
 import { MissingBlockError } from "../errors/result.js";
+import { concatBytes } from "./bytes.js";
 
 type BlockInput = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
 
@@ -14,18 +15,18 @@ export class MemoryBlockstore {
   readonly #blocks = new Map<string, Uint8Array>();
 
   async put(cid: CID, bytes: BlockInput): Promise<CID> {
-    this.#blocks.set(keyOf(cid), await collect(bytes));
+    this.#blocks.set(blockKey(cid), await collect(bytes));
     return cid;
   }
 
   *get(cid: CID): Generator<Uint8Array> {
-    const bytes = this.#blocks.get(keyOf(cid));
+    const bytes = this.#blocks.get(blockKey(cid));
     if (bytes === undefined) throw new MissingBlockError({ cid: cid.toString() });
     yield bytes;
   }
 
   has(cid: CID): boolean {
-    return this.#blocks.has(keyOf(cid));
+    return this.#blocks.has(blockKey(cid));
   }
 
   /** Number of distinct blocks held. */
@@ -42,7 +43,7 @@ export class MemoryBlockstore {
     const stack: CID[] = [root];
     while (stack.length > 0) {
       const cid = stack.pop() as CID;
-      const key = keyOf(cid);
+      const key = blockKey(cid);
       if (seen.has(key)) continue;
       seen.add(key);
       const [bytes] = this.get(cid);
@@ -63,7 +64,8 @@ export const discardingBlockstore = {
   },
 };
 
-function keyOf(cid: CID): string {
+/** Blocks are keyed by multihash, as blockstores usually are. */
+export function blockKey(cid: CID): string {
   return toHex(cid.multihash.bytes);
 }
 
@@ -71,5 +73,5 @@ async function collect(bytes: BlockInput): Promise<Uint8Array> {
   if (bytes instanceof Uint8Array) return bytes;
   const chunks: Uint8Array[] = [];
   for await (const chunk of bytes) chunks.push(chunk);
-  return Buffer.concat(chunks);
+  return concatBytes(chunks);
 }

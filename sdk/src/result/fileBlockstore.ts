@@ -2,10 +2,12 @@ import { open, type FileHandle } from "node:fs/promises";
 
 import * as dagPb from "@ipld/dag-pb";
 import type { CID } from "multiformats/cid";
-import { toHex } from "viem";
 
 import { MissingBlockError } from "../errors/result.js";
+import { blockKey } from "./blockstore.js";
 import { verifyBlock } from "./verifyBlock.js";
+
+export { blockKey };
 
 type BlockInput = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
 
@@ -124,10 +126,6 @@ export async function* walkDag(
   }
 }
 
-/** Blocks are keyed by multihash, as blockstores usually are. */
-export function blockKey(cid: CID): string {
-  return toHex(cid.multihash.bytes);
-}
 
 async function collect(bytes: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];

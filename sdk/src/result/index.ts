@@ -14,3 +14,10 @@ export {
 } from "./resultCidBytes.js";
 export { verifyBlock } from "./verifyBlock.js";
 export { MemoryBlockstore } from "./blockstore.js";
+export {
+  fetchResultFiles,
+  type FetchResultFilesErrorType,
+  type FetchResultFilesParameters,
+  type FetchResultFilesReturnType,
+  type ResultFile,
+} from "./fetchResultFiles.js";

@@ -1,12 +1,10 @@
 import { CID } from "multiformats/cid";
-import { bytesToHex, type Hex, hexToBytes, isHex } from "viem";
+import { bytesToHex, type Hex, hexToBytes } from "viem";
 
 import { InvalidResultCidError, type InvalidResultCidErrorType } from "../errors/result.js";
+import { checkResultCid, RESULT_CID_CODECS, resultCidString } from "./resultCidString.js";
 
-/** Codecs the JobMarket accepts for a result: raw, dag-pb, dag-cbor. */
-export const RESULT_CID_CODECS = [0x55, 0x70, 0x71] as const;
-
-const SHA2_256 = 0x12;
+export { RESULT_CID_CODECS };
 
 export type ResultCidBytesParameters = CID | string;
 
@@ -44,17 +42,8 @@ export type ResultCidFromBytesErrorType = InvalidResultCidErrorType;
  * cid.toString(); // "bafybei…"
  */
 export function resultCidFromBytes(bytes: ResultCidFromBytesParameters): ResultCidFromBytesReturnType {
-  const label = typeof bytes === "string" ? bytes : bytesToHex(bytes);
-  if (typeof bytes === "string" && (!isHex(bytes, { strict: true }) || bytes.length % 2 !== 0))
-    throw new InvalidResultCidError({ cid: label, reason: "not 0x-prefixed hex" });
-  let cid: CID;
-  try {
-    cid = CID.decode(typeof bytes === "string" ? hexToBytes(bytes) : bytes);
-  } catch (error) {
-    throw new InvalidResultCidError({ cid: label, reason: "not a binary CID", cause: error });
-  }
-  check(cid, label);
-  return cid;
+  resultCidString(bytes); // the same checks and errors, without the CID class
+  return CID.decode(typeof bytes === "string" ? hexToBytes(bytes) : bytes);
 }
 
 function parse(source: string): CID {
@@ -66,11 +55,5 @@ function parse(source: string): CID {
 }
 
 function check(cid: CID, label: string): void {
-  const fail = (reason: string) => {
-    throw new InvalidResultCidError({ cid: label, reason });
-  };
-  if (cid.version !== 1) fail("it is a CIDv0; results are CIDv1");
-  if (cid.multihash.code !== SHA2_256 || cid.multihash.digest.length !== 32) fail("its multihash is not sha2-256");
-  if (!(RESULT_CID_CODECS as readonly number[]).includes(cid.code))
-    fail(`codec 0x${cid.code.toString(16)} is not raw, dag-pb or dag-cbor`);
+  checkResultCid({ version: cid.version, code: cid.code, multihashCode: cid.multihash.code, digest: cid.multihash.digest }, label);
 }

@@ -6,8 +6,9 @@ import { CID } from "multiformats/cid";
 
 import { ShoalError } from "../errors/base.js";
 import { InvalidCarError, MissingBlockError, ResultRootMismatchError, ResultTooLargeError, UnexpectedBlockError } from "../errors/result.js";
-import { carHeader, MAX_RESULT_BLOCK_BYTES } from "./carFormat.js";
-import { blockKey } from "./fileBlockstore.js";
+import { blockKey } from "./blockstore.js";
+import { concatBytes } from "./bytes.js";
+import { carHeader, MAX_RESULT_BLOCK_BYTES } from "./carHeader.js";
 import { verifyBlock } from "./verifyBlock.js";
 
 /** A header longer than this cannot be a one-root CARv1 header. */
@@ -174,7 +175,7 @@ export class CarStreamVerifier {
   }
 
   #coalesce(): void {
-    const all = Buffer.concat(this.#pending);
+    const all = concatBytes(this.#pending);
     this.#pending.length = 0;
     this.#pending.push(all);
   }

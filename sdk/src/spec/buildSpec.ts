@@ -1,6 +1,6 @@
-import type { InvalidSpecErrorType } from "../errors/spec.js";
-import { specErrorMap, toInvalidSpecError } from "./issues.js";
-import { type Spec, type SpecInput, specSchema } from "./schema.js";
+import { InvalidSpecError, type InvalidSpecErrorType } from "../errors/spec.js";
+import type { Spec, SpecInput } from "./schema.js";
+import { validateSpec } from "./validate.js";
 
 export type BuildSpecParameters = SpecInput;
 
@@ -26,16 +26,9 @@ export type BuildSpecErrorType = InvalidSpecErrorType;
  * spec.deterministic; // true (wasm)
  */
 export function buildSpec(input: BuildSpecParameters): BuildSpecReturnType {
-  const result = specSchema.safeParse(input, { error: specErrorMap });
-  if (!result.success) throw toInvalidSpecError(result.error);
-  return withoutUndefined(result.data);
-}
-
-/** Drops object members whose value is undefined (zod keeps explicit `undefined` for optional fields). */
-function withoutUndefined<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(withoutUndefined) as T;
-  if (value === null || typeof value !== "object") return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, member] of Object.entries(value)) if (member !== undefined) out[key] = withoutUndefined(member);
-  return out as T;
+  // The checks are validate.ts's, the same as the exported zod schema's (`specSchema`), without
+  // zod: a dapp that submits jobs does not ship a schema library.
+  const result = validateSpec(input);
+  if (!result.success) throw new InvalidSpecError({ issues: result.issues });
+  return result.data;
 }

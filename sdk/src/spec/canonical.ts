@@ -1,7 +1,5 @@
 import { InvalidSpecError } from "../errors/spec.js";
-import { formatPath } from "./issues.js";
-
-const LONE_SURROGATE = /\p{Cs}/u;
+import { formatPath, LONE_SURROGATE } from "./rules.js";
 
 /**
  * Serializes `value` as canonical JSON: object keys sorted (by UTF-16 code units, as RFC 8785

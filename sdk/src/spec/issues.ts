@@ -1,6 +1,9 @@
 import type * as z from "zod/v4/mini";
 
 import { InvalidSpecError, type SpecIssue } from "../errors/spec.js";
+import { formatPath } from "./rules.js";
+
+export { formatPath };
 
 /** Phrases zod's issues as rules: "must be at most 64", "is required", "unknown field". */
 export const specErrorMap: z.core.$ZodErrorMap = (issue) => {
@@ -37,17 +40,6 @@ function bound(origin: string, word: string, limit: number | bigint, inclusive: 
   if (origin === "array") return `have ${word} ${n} item${plural}`;
   if (origin === "string") return `be ${word} ${n} character${plural} long`;
   return `be ${word} ${n}`;
-}
-
-/** Formats a field path: `inputs[0].mount`, `engine.env["bad-key"]`, or `spec` for the root. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else if (typeof key === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) out += out ? `.${key}` : key;
-    else out += `[${JSON.stringify(String(key))}]`;
-  }
-  return out || "spec";
 }
 
 /** Turns a zod error into an InvalidSpecError: one issue per field (its first broken rule), unknown keys each named. */

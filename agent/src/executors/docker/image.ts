@@ -1,7 +1,7 @@
 /**
  * Image references, the allowlist, and finding the pinned image in the local engine.
  *
- * A spec names its image `name[:tag]@sha256:<64 hex>` (sdk/src/spec/fields.ts). Names are
+ * A spec names its image `name[:tag]@sha256:<64 hex>` (sdk/src/spec/rules.ts). Names are
  * compared in Docker's canonical form: `busybox` is `docker.io/library/busybox`, `me/app` is
  * `docker.io/me/app`, `ghcr.io/me/app` stays. A tag never matters once a digest pins the image.
  *
