@@ -17,6 +17,7 @@ import { jobMarketAbi, submitJob } from "../sdk/src/index.js";
 import { startApp } from "./app/start.js";
 import { CHROMIUM, launchBrowser } from "../test/helpers/browser.js";
 import { existsSync } from "node:fs";
+import { recordFigure } from "./lib/figures.js";
 
 const DIST = fileURLToPath(new URL("../app/dist/", import.meta.url));
 const LOADS = 5;
@@ -39,6 +40,7 @@ try {
     raw += bytes.length;
     gzip += gzipSync(bytes, { level: 9 }).length;
   }
+  recordFigure({ section: "app", name: "dapp first-load JS (gzip)", value: Number((gzip / 1024).toFixed(1)), unit: "KiB", better: "lower", note: `${new Set(entry).size} entry chunks; pages load on demand` });
   say(`first load JS: ${kib(gzip)} gzip (${kib(raw)} raw) in ${new Set(entry).size} chunk(s): ${[...new Set(entry)].join(", ")}`);
 
   if (!browser) {
@@ -60,6 +62,7 @@ try {
       tti.push(Number(await ms.jsonValue()));
       await page.context().close();
     }
+    recordFigure({ section: "app", name: "dapp time to interactive (preview server)", value: Math.round(median(tti)), unit: "ms", better: "lower", note: `median of ${LOADS} cold loads, Chromium` });
     say(`time to interactive (navigation start → connect button enabled), ${LOADS} cold loads: median ${median(tti).toFixed(0)} ms (${tti.map((t) => t.toFixed(0)).join(", ")})`);
 
     // 3. Job page lag: the node's blocks are seen from here every 20 ms; the page's slot and job
@@ -123,6 +126,8 @@ try {
     }
     say(`job page lag behind the chain (block seen by the node's client → page shows it), poll interval 500 ms:`);
     for (const l of lags) say(`  ${l.event.padEnd(24)} ${String(l.ms).padStart(5)} ms`);
+    if (lags.length)
+      recordFigure({ section: "app", name: "job page lag behind an on-chain event", value: Math.max(...lags.map((l) => l.ms)), unit: "ms", better: "lower", goal: { op: "<=", value: 500 }, note: `max over ${lags.length} events; median ${median(lags.map((l) => l.ms))} ms; poll interval 500 ms` });
     if (lags.length) say(`  median ${median(lags.map((l) => l.ms))} ms, max ${Math.max(...lags.map((l) => l.ms))} ms over ${lags.length} events`);
   }
 } finally {

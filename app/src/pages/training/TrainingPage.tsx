@@ -86,13 +86,13 @@ function Coordinator({ address }: { address: Address }) {
 }
 
 function Run({ run }: { run: RunDetail }) {
-  const { chainId, market, registry, fromBlock } = useShoal();
+  const { chainId, market, registry } = useShoal();
   const client = usePublicClient({ chainId });
   // A settled evaluation never changes: each round's metrics are read (and verified) once.
   const metrics = useQueries({
     queries: run.history.map((round) => ({
       queryKey: ["shoal", "training", "metrics", chainId, round.metricsCid],
-      queryFn: () => readMetrics(client!, { market, registry, fromBlock, jobId: round.evaluateJob!, metricsCid: round.metricsCid! }),
+      queryFn: () => readMetrics(client!, { market, registry, jobId: round.evaluateJob! }),
       enabled: client !== undefined && round.metricsCid !== undefined && round.evaluateJob !== undefined,
       staleTime: Number.POSITIVE_INFINITY,
     })),
