@@ -40,19 +40,20 @@ describe("dapp in Chromium: connect, post a job from a file, watch it settle, ve
     await form.waitFor();
     await form.locator("[name=replicas]").fill("2");
     await form.locator("[name=quorum]").fill("3");
-    await form.locator("[name=quorum]").blur();
+    await form.locator("[name=memoryMb]").fill("0");
+    // Errors show once the form was submitted; nothing is sent while a rule is broken.
+    await page.getByTestId("submit-job").click();
     const error = page.getByTestId("field-quorum-error");
     await error.waitFor();
     assert.match((await error.textContent())!, /quorum/i);
     assert.equal((await error.textContent())!.split("\n").length, 1);
-    await form.locator("[name=memoryMb]").fill("0");
-    await form.locator("[name=memoryMb]").blur();
     await page.getByTestId("field-memoryMb-error").waitFor();
+    assert.match(page.url(), /#\/jobs\/new$/);
     console.log(`      screenshot: ${await screenshot("new-job-invalid")}`);
     // Fixing a field clears its error.
     await form.locator("[name=quorum]").fill("2");
-    await form.locator("[name=quorum]").blur();
     await page.getByTestId("field-quorum-error").waitFor({ state: "detached" });
+    await page.getByTestId("field-memoryMb-error").waitFor();
     assert.deepEqual(errors, []);
   });
 
