@@ -13,6 +13,7 @@ try {
   console.log(`Shoal dapp:  ${app.url}`);
   console.log(`Without a wallet (the node's unlocked client account): ${app.url}?mock=${app.client}#/`);
   console.log(`Local chain: ${app.rpcUrl} (chain ID ${app.chainId}); a stored piece: ${app.piece.cid}; WASM module: ${app.wasmModuleCid}`);
+  if (app.dockerImage) console.log(`Docker image the agents run: ${app.dockerImage}`);
   console.log("Ctrl-C stops the app, the agents and the chain.");
   // Ctrl-C: scripts/lib/demoProcesses.ts stops the agents and the chain's server, then exits.
   process.once("SIGTERM", () => void app.close().then(() => process.exit(0)));

@@ -13,7 +13,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { CID } from "multiformats/cid";
@@ -22,6 +22,7 @@ import { sha256 } from "multiformats/hashes/sha2";
 
 import { buildSpec } from "@shoal/sdk";
 import { createWasmExecutor, type WasmRunTimings } from "../agent/src/executors/wasm/index.js";
+import { recordFigure } from "./lib/figures.js";
 
 const sizes = (process.argv[2] ?? "5,50").split(",").map(Number);
 const runs = Number(process.argv[3] ?? 7);
@@ -91,7 +92,7 @@ try {
     const cold = timings[0];
     const row = (label: string, key: keyof WasmRunTimings): string =>
       `    ${label.padEnd(34)} ${f(cold[key] as number).padStart(9)}  ${f(median(warm.map((t) => t[key] as number))).padStart(9)}`;
-    console.log(`wordfreq over ${(size / 1e6).toFixed(1)} MB: native median of ${runs}, WASM cold (first run) and median of ${runs} warm runs`);
+    console.log(`wordfreq over ${(size / 1e6).toFixed(1)} MB: native median of ${runs}, WASM cold (first run) and median of ${runs} warm runs; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`);
     console.log(`  native (clang -O2, process):        ${f(nat)}`);
     console.log(`  WASM executor.run (end to end):     ${f(run)}  (${(run / nat).toFixed(2)}x native; cold ${f(runMs[0])}, ${(runMs[0] / nat).toFixed(2)}x)`);
     console.log(`  WASM module alone (durationMs):     ${f(mod)}  (${(mod / nat).toFixed(2)}x native; cold ${f(cold.runMs)}, ${(cold.runMs / nat).toFixed(2)}x)`);
@@ -108,6 +109,16 @@ try {
     console.log(row("exit message + output walk", "outputsMs"));
     console.log(row("teardown (worker, fds, temp dir)", "teardownMs"));
     console.log(row("total", "totalMs"));
+    const mb = Math.round(size / 1e6);
+    const note = `warm runs, median of ${runs}; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`;
+    recordFigure({
+      section: "wasm", name: `WASM executor, wordfreq over ${mb} MB, end to end`, value: Number(run.toFixed(1)), unit: "ms", better: "lower",
+      baseline: { label: "native (clang -O2)", value: Number(nat.toFixed(1)) }, note: `${(run / nat).toFixed(2)}× native (goal ≤ ${mb >= 50 ? "1.3" : "1.5"}×); ${note}`,
+    });
+    recordFigure({
+      section: "wasm", name: `WASM module alone, wordfreq over ${mb} MB`, value: Number(mod.toFixed(1)), unit: "ms", better: "lower",
+      baseline: { label: "native (clang -O2)", value: Number(nat.toFixed(1)) }, note: `${(mod / nat).toFixed(2)}× native (goal ≤ 1.3×); ${note}`,
+    });
     console.log(`    (cold: module ${cold.moduleCached ? "cached" : "compiled"}, worker ${cold.workerWarm ? "warm" : "started for it"}; warm: module cached, worker warm)`);
   }
   // The syscall layer's cost per read: readseq over the last text in 64-byte reads against 1 MiB

@@ -377,8 +377,8 @@ async function startLocked(config: AgentConfig, deps: AgentDeps, started: Starte
       controller.abort();
       clearInterval(pruneTimer);
       await Promise.allSettled([syncing, scheduling, heads?.closed]);
-      // Containers and volumes of finished jobs are removed before the agent says it stopped.
-      await Promise.allSettled([...executors.values()].map((executor) => executor.settled?.()));
+      // Containers and volumes of finished jobs, and the warm pool's holders, are removed before the agent says it stopped.
+      await Promise.allSettled([...executors.values()].map(async (executor) => (executor.close ? executor.close() : executor.settled?.())));
       await resolver.close();
       await gateway.close();
       store.close();

@@ -35,6 +35,8 @@ export type StartAppReturnType = {
   piece: { cid: string; bytes: Uint8Array };
   /** The CID of the WASM module the agents run (word frequencies). */
   wasmModuleCid: string;
+  /** A Docker image the agents run (pinned by digest), when a Docker engine answered; else undefined. */
+  dockerImage: string | undefined;
   close(): Promise<void>;
 };
 
@@ -106,6 +108,7 @@ export async function startApp(opts: StartAppOptions = {}): Promise<StartAppRetu
       client: shoal.client.account.address,
       piece: { cid: shoal.piece.v2, bytes: shoal.payload },
       wasmModuleCid: shoal.moduleCid,
+      dockerImage: shoal.image?.ref,
       close,
     };
   } catch (error) {

@@ -97,4 +97,9 @@ export interface Executor {
    * importing the output holder image and probing size-limited volumes). Never throws.
    */
   warm?(): Promise<void>;
+  /**
+   * Releases what the backend keeps ready for jobs (Docker: the warm pool of output holders) once
+   * finished jobs' clean-up is done; called at the agent's stop. Never throws.
+   */
+  close?(): Promise<void>;
 }

@@ -47,7 +47,16 @@ export function ConnectButton() {
         {busy ? "Connecting…" : "Connect wallet"}
       </button>
       {open && choices.length !== 1 ? (
-        <div className="menu" role="menu">
+        <div
+          className="menu"
+          role="menu"
+          onKeyDown={(e) => {
+            if (e.key === "Escape") {
+              setOpen(false);
+              (e.currentTarget.parentElement?.querySelector("button") as HTMLButtonElement | null)?.focus();
+            }
+          }}
+        >
           {choices.length === 0 ? (
             <p className="state empty">No wallet found: install a browser wallet (any EIP-6963 wallet) and reload.</p>
           ) : (
@@ -56,6 +65,7 @@ export function ConnectButton() {
                 key={c.uid}
                 type="button"
                 role="menuitem"
+                autoFocus={c === choices[0]}
                 onClick={() => {
                   setOpen(false);
                   connect({ connector: c });

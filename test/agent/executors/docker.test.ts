@@ -477,5 +477,122 @@ describe("Docker executor", function () {
         await mine.remove({ force: true }).catch(() => undefined);
       }
     });
+
+    describe("warm pool of output holders", () => {
+      /** Containers and volumes an agent's executor has in the engine, counted by its shoal.agent label. */
+      const ofAgent = async (agent: string) => {
+        const label = [`shoal.agent=${agent}`];
+        const containers = await docker.listContainers({ all: true, filters: { label } });
+        const { Volumes } = await docker.listVolumes({ filters: { label } });
+        return {
+          pooledHolders: containers.filter((c) => c.Labels["shoal.job"] === "pool" && c.Labels["shoal.role"] === "holder" && c.State === "running").length,
+          pooledVolumes: (Volumes ?? []).filter((v) => v.Labels?.["shoal.job"] === "pool").map((v) => v.Name),
+          containers: containers.length,
+          volumes: (Volumes ?? []).length,
+        };
+      };
+      /** Waits (bounded) until the pool has `n` holders ready again: refills run after run() returns. */
+      const refilled = async (pooled: DockerExecutor, n: number) => {
+        for (let t = 0; t < 200 && pooled.pooledHolders < n; t++) await new Promise((r) => setTimeout(r, 50));
+        assert.equal(pooled.pooledHolders, n, "the pool was not refilled");
+      };
+
+      it("makes its holders before jobs come, gives each job a fresh one and refills", async () => {
+        const agent = "test-pool-a";
+        const pooled: boolean[] = [];
+        const pool = createDockerExecutor({ docker, allowedImages: ["shoal-test/busybox"], agent, holderPool: 2, onTimings: (t) => pooled.push(t.pooled) });
+        try {
+          assert.equal(pool.pooledHolders, 0, "no holder before warm()");
+          await pool.warm();
+          assert.equal(pool.pooledHolders, 2);
+          const before = await ofAgent(agent);
+          assert.equal(before.pooledHolders, 2);
+          assert.equal(before.pooledVolumes.length, 2);
+
+          // The first job leaves a file behind in its output; the next job, on another pooled
+          // holder, must see an empty output directory (a holder serves one job only).
+          const first = await outDir();
+          await pool.run({ jobId: 1n, spec: shell("echo secret > /outputs/left; ls -A /outputs"), inputs: inputs(), outputDir: first });
+          assert.equal(await readFile(join(first, "left"), "utf8"), "secret\n");
+          const second = await outDir();
+          const seen = await pool.run({ jobId: 2n, spec: shell("ls -A /outputs; echo done > /outputs/mine"), inputs: inputs(), outputDir: second });
+          assert.equal(seen.stdout, "", "the second job saw another job's output");
+          assert.deepEqual(await readdir(second), ["mine"]);
+          assert.deepEqual(pooled, [true, true], "both jobs took a pooled holder");
+
+          // Each job's holder and volume are removed after it; none of the first ones is left.
+          await pool.settled();
+          await refilled(pool, 2);
+          const after = await ofAgent(agent);
+          assert.equal(after.pooledHolders, 2);
+          assert.equal(after.pooledVolumes.filter((name) => before.pooledVolumes.includes(name)).length, 0, "a used holder's volume came back to the pool");
+          assert.equal(after.containers, 2, "only the two pooled holders are left");
+        } finally {
+          await pool.close();
+        }
+        const closed = await ofAgent(agent);
+        assert.deepEqual({ containers: closed.containers, volumes: closed.volumes }, { containers: 0, volumes: 0 }, "close() left containers or volumes");
+      });
+
+      it("keeps the output cap with pooled holders: a job's limits pick holders sized for them", async () => {
+        const agent = "test-pool-b";
+        const pooled: boolean[] = [];
+        // No volume poll (it would kill the flood as soon as the volume is full, before it can say so).
+        const pool = createDockerExecutor({ docker, allowedImages: ["shoal-test/busybox"], agent, holderPool: 1, outputPollMs: 600_000, onTimings: (t) => pooled.push(t.pooled) });
+        try {
+          await pool.warm(); // sized for the spec defaults (100 MB)
+          const job = async (script: string) => pool.run({ jobId: 3n, spec: shell(script, { maxOutputBytes: 1 << 20 }), inputs: inputs(), outputDir: await outDir() });
+          // No pooled holder fits a 1 MiB cap: this job makes its own, and the pool turns to 1 MiB holders.
+          await failsWith(job("head -c 2000000 /dev/zero > /outputs/x"), "OUTPUT_LIMIT");
+          await refilled(pool, 1);
+          const flood = await failsWith(job("head -c 100000000 /dev/zero > /outputs/x; wc -c < /outputs/x >&2"), "OUTPUT_LIMIT");
+          assert.match(flood.stderr ?? "", /1052672\n/, "the pooled volume stops writes at the cap plus one page");
+          await refilled(pool, 1);
+          const exact = await job("head -c 1048576 /dev/zero > /outputs/x");
+          assert.equal(exact.outputBytes, 1 << 20);
+          assert.deepEqual(pooled, [false, true, true]);
+        } finally {
+          await pool.close();
+        }
+        assert.deepEqual(await ofAgent(agent), { pooledHolders: 0, pooledVolumes: [], containers: 0, volumes: 0 });
+      });
+
+      it("leaves nothing at close() while holders are still being made, and removeOrphans finds pooled holders a crash left", async () => {
+        const agent = "test-pool-c";
+        const pool = createDockerExecutor({ docker, allowedImages: ["shoal-test/busybox"], agent, holderPool: 3 });
+        const warming = pool.warm();
+        await pool.close(); // while the fills are under way
+        await warming;
+        // warm() after close() opens the pool again; close() empties it.
+        assert.equal((await ofAgent(agent)).containers, 0);
+        await pool.warm();
+        assert.equal((await ofAgent(agent)).pooledHolders, 3);
+        // A crash: the executor is gone without close(); a restarted agent removes what it left.
+        const removed = await removeOrphans(docker, { agent });
+        assert.equal(removed.length, 6, "3 holders and their 3 volumes");
+        assert.deepEqual(await ofAgent(agent), { pooledHolders: 0, pooledVolumes: [], containers: 0, volumes: 0 });
+      });
+
+      it("runs a job on a holder of its own when the pooled ones were removed under it (another agent's clean-up)", async () => {
+        const agent = "test-pool-d";
+        const pooled: boolean[] = [];
+        const pool = createDockerExecutor({ docker, allowedImages: ["shoal-test/busybox"], agent, holderPool: 2, onTimings: (t) => pooled.push(t.pooled) });
+        try {
+          await pool.warm();
+          const gone = (await ofAgent(agent)).pooledVolumes;
+          await removeOrphans(docker, { agent }); // what a second agent with the same label does at its start
+          const outputDir = await outDir();
+          await pool.run({ jobId: 4n, spec: dockerSpec({ image: image.ref }), inputs: inputs(), outputDir });
+          assert.equal(await readFile(join(outputDir, "wordfreq.txt"), "utf8"), expectedWordfreq(Object.values(TEXTS)));
+          assert.deepEqual(pooled, [true, false], "the stale pooled holder was seen, then the job made its own");
+          await pool.settled();
+          // No volume the engine made in place of a removed pooled one (a plain volume, with no cap) is left.
+          for (const name of gone) await assert.rejects(docker.getVolume(name).inspect(), (error: { statusCode?: number }) => error.statusCode === 404);
+        } finally {
+          await pool.close();
+        }
+        assert.deepEqual(await ofAgent(agent), { pooledHolders: 0, pooledVolumes: [], containers: 0, volumes: 0 });
+      });
+    });
   });
 });

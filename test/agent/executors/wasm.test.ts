@@ -383,6 +383,24 @@ describe("WASM executor", function () {
       assert.deepEqual(fdsInto(elsewhere), [], "the run left fds on the mounted inputs open");
     });
 
+    it("reads a large file through fread's two-buffer reads (one host readv each) into exactly its words", async () => {
+      // wasi-libc's fread asks for the caller's 64 KiB and its own 1 KiB buffer in one fd_read:
+      // served in one readv. 700 KB of words whose boundaries fall everywhere across those reads.
+      const words: string[] = [];
+      for (let i = 0, length = 0; length < 700_000; i++) {
+        words.push(`W${(i * 7919) % 4_001}x${"abc".slice(0, i % 4)}`);
+        length += words[i].length + 1;
+      }
+      const file = join(elsewhere, "big.txt");
+      await writeFile(file, words.map((word, i) => (i % 9 === 0 ? `${word}\n` : `${word} `)).join(""));
+      const counts = new Map<string, number>();
+      for (const word of words) counts.set(word.toLowerCase(), (counts.get(word.toLowerCase()) ?? 0) + 1);
+      const sorted = [...counts.keys()].sort();
+      const expected = `{"files":1,"totalWords":${words.length},"uniqueWords":${sorted.length},"words":{${sorted.map((w) => `"${w}":${counts.get(w)}`).join(",")}}}\n`;
+      const { outputDir } = await runJob("wordfreq", { mounts: [{ mount: "/inputs/big.txt", hostPath: file }] });
+      assert.equal(await readFile(join(outputDir, "wordfreq.json"), "utf8"), expected);
+    });
+
     after(async () => {
       await rm(elsewhere, { recursive: true, force: true });
     });

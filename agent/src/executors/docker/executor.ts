@@ -39,7 +39,7 @@ import { availableParallelism } from "node:os";
 import Dockerode from "dockerode";
 
 import type { Logger } from "../../context.js";
-import type { Spec } from "@shoal/sdk";
+import { SPEC_DEFAULTS, type Spec } from "@shoal/sdk";
 import { ExecutionError, type ExecutionErrorCode, type ExecutionRequest, type ExecutionResult, type Executor } from "../types.js";
 import { copyOutputs, extractOutputs, type ExtractResult } from "./archive.js";
 import { buildContainerOptions, containerName, LABEL_AGENT, LABEL_JOB } from "./container.js";
@@ -47,6 +47,7 @@ import { createOutputVolume, ensureHolderImage, listOutputVolumes, removeOutputV
 import { compilePolicy, findLocalImage, type ImagePolicy, type ImageRef, parseImageRef, pullImage, statusOf } from "./image.js";
 import { CappedLog, demux } from "./logs.js";
 import { type OutputProblem, walkOutputs, watchOutputs } from "./outputs.js";
+import { HolderPool, type PooledHolder } from "./pool.js";
 
 const COMPONENT = "docker";
 const MiB = 1024 * 1024;
@@ -99,7 +100,37 @@ export type DockerExecutorOptions = {
   logBytes?: number | undefined;
   /** Value of the `shoal.agent` label: removeOrphans only touches this agent's containers (default "default"). */
   agent?: string | undefined;
+  /**
+   * Output holders kept started ahead of jobs once `warm()` has run (default 2; 0: none): a job
+   * takes one (its own; never reused) instead of creating a volume and starting a holder on its
+   * path. Kept for the output limits of the last job (at first, the spec defaults'). `close()`
+   * removes them. See pool.ts.
+   */
+  holderPool?: number | undefined;
+  /** Called at the end of every run() with where its time went (removeMs is filled in later, when the removal ends). */
+  onTimings?: ((timings: DockerRunTimings) => void) | undefined;
   logger?: Logger | undefined;
+};
+
+/** Where one run()'s time went, in milliseconds (figures: examples/docker/overhead.ts). */
+export type DockerRunTimings = {
+  /** Whether the output holder came from the warm pool. */
+  pooled: boolean;
+  /** Finding the pinned image in the engine. */
+  imageMs: number;
+  /** Creating the job's container (with the output volume and holder, overlapped, when none was pooled). */
+  createMs: number;
+  /** Attaching to its output streams. */
+  attachMs: number;
+  /** Starting it (the engine's start call). */
+  startMs: number;
+  /** From started to exited, and the log stream drained. */
+  waitMs: number;
+  /** Reading its exit state, overlapped with copying the output out. */
+  inspectAndCopyMs: number;
+  total: number;
+  /** Removing the container, holder and volume, off the job's path (set when that ends). */
+  removeMs: number;
 };
 
 /** An ExecutionError with what the container left: exit code and the logs' first/last bytes. */
@@ -151,6 +182,12 @@ export class DockerExecutor implements Executor {
   private readonly cleanups = new Set<Promise<void>>();
   private readonly logBytes: number;
   private readonly logger: Logger | undefined;
+  private readonly poolSize: number;
+  private readonly onTimings: ((timings: DockerRunTimings) => void) | undefined;
+  /** Started output holders waiting for jobs (after warm(), with output volumes). */
+  private pool: HolderPool | undefined;
+  /** Counts close() calls: a warm() that a close() overtook does not start the pool. */
+  private closings = 0;
 
   constructor(options: DockerExecutorOptions) {
     this.docker = options.docker ?? new Dockerode({ socketPath: options.socketPath ?? "/var/run/docker.sock" });
@@ -168,6 +205,8 @@ export class DockerExecutor implements Executor {
     this.logBytes = positiveInt(options.logBytes ?? 64 * 1024, "logBytes", 0);
     this.agent = options.agent ?? "default";
     this.logger = options.logger;
+    this.poolSize = positiveInt(options.holderPool ?? 2, "holderPool", 0);
+    this.onTimings = options.onTimings;
   }
 
   async isAvailable(): Promise<boolean> {
@@ -185,10 +224,46 @@ export class DockerExecutor implements Executor {
     }
   }
 
-  /** Probes output volumes (and imports the holder image) before the first job needs them. */
+  /**
+   * Probes output volumes (and imports the holder image) before the first job needs them, and
+   * starts the warm pool of output holders (`holderPool`). Never throws.
+   */
   async warm(): Promise<void> {
     if (this.outputMount !== "volume") return;
-    await this.probeVolume().catch(() => {}); // an engine that is down is probed again by the first job
+    const closings = this.closings;
+    const holderImage = await this.probeVolume().catch(() => undefined); // an engine that is down is probed again by the first job
+    if (holderImage === undefined || this.poolSize === 0 || closings !== this.closings) return;
+    this.pool ??= new HolderPool(
+      {
+        docker: this.docker,
+        size: this.poolSize,
+        agent: this.agent,
+        owner: this.user,
+        holderImage,
+        mountpointOf: (volume) => visibleMount(this.docker, volume),
+        logger: this.logger,
+      },
+      { maxBytes: SPEC_DEFAULTS.resources.maxOutputBytes, maxEntries: this.maxOutputEntries },
+    );
+    this.pool.reopen();
+    this.pool.refill();
+    await this.pool.filled();
+  }
+
+  /** Output holders of the warm pool ready now (0 before warm() and after close()). */
+  get pooledHolders(): number {
+    return this.pool?.ready ?? 0;
+  }
+
+  /**
+   * Removes the warm pool's holders and volumes, and waits for finished jobs' removals
+   * (settled()): at the agent's stop nothing of this executor is left in the engine. warm() starts
+   * the pool again.
+   */
+  async close(): Promise<void> {
+    this.closings++;
+    await this.pool?.close();
+    await this.settled();
   }
 
   validate(spec: Spec): void {
@@ -222,11 +297,27 @@ export class DockerExecutor implements Executor {
   }
 
   async run(request: ExecutionRequest): Promise<ExecutionResult> {
+    try {
+      return await this.runOnce(request, true);
+    } catch (error) {
+      if (!(error instanceof StaleHolderError)) throw error;
+      // Someone removed the pooled holders (another agent's removeOrphans under the same label):
+      // drop the rest, and run this job on a holder of its own.
+      this.logger?.warn({ holder: error.holder }, "a pooled output holder was gone: emptying the pool");
+      this.pool?.flush();
+      return this.runOnce(request, false);
+    }
+  }
+
+  private async runOnce(request: ExecutionRequest, usePool: boolean): Promise<ExecutionResult> {
     const { spec, signal } = request;
     this.validate(spec);
     throwIfAborted(signal);
+    const clock = performance.now();
+    const timings: DockerRunTimings = { pooled: false, imageMs: 0, createMs: 0, attachMs: 0, startMs: 0, waitMs: 0, inspectAndCopyMs: 0, total: 0, removeMs: 0 };
     const ref = parseImageRef((spec.engine as { image: string }).image);
     const image = await this.resolveImage(ref);
+    timings.imageMs = performance.now() - clock;
     throwIfAborted(signal);
 
     const holderImage = this.outputMount === "volume" ? await this.probeVolume() : undefined;
@@ -250,9 +341,15 @@ export class DockerExecutor implements Executor {
     let volume: string | undefined;
     let outcome: Outcome;
     let extracted: ExtractResult | { error: string } | undefined;
+    // A started holder of an empty volume for these limits, made before the job came: this job's alone.
+    const pooled: PooledHolder | undefined = holderImage === undefined || !usePool ? undefined : this.pool?.take(outputLimits);
+    timings.pooled = pooled !== undefined;
     try {
       const volumeSettings = { name: `${name}-out`, jobId: request.jobId, agent: this.agent, ...outputLimits };
-      if (holderImage !== undefined) {
+      if (pooled !== undefined) {
+        volume = pooled.volume;
+        holder = pooled.holder;
+      } else if (holderImage !== undefined) {
         await createOutputVolume(this.docker, { ...volumeSettings, owner: this.user }).catch((error: unknown) => {
           throw engineError(error, "create the output volume");
         });
@@ -272,39 +369,68 @@ export class DockerExecutor implements Executor {
         name,
       );
       // The holder starts while the job's container is created: only the job's start waits for both.
+      const createStart = performance.now();
+      // A pooled holder is checked while the container is created: if it is gone, its volume may
+      // be too (and the engine would make a plain one for the job, with no cap): not used.
       const [made, held] = await Promise.allSettled([
         this.docker.createContainer(options).catch((error: unknown) => {
           throw engineError(error, "create the container");
         }),
         holderImage === undefined
           ? undefined
-          : startHolder(this.docker, { ...volumeSettings, holderImage }).catch((error: unknown) => {
-              throw engineError(error, "start the output holder");
-            }),
+          : pooled !== undefined
+            ? holderRunning(pooled.holder).then((running) => {
+                if (!running) throw new StaleHolderError(pooled.holder.id);
+                return pooled.holder;
+              })
+            : startHolder(this.docker, { ...volumeSettings, holderImage }).catch((error: unknown) => {
+                throw engineError(error, "start the output holder");
+              }),
       ]);
       if (made.status === "fulfilled") container = made.value;
       if (held.status === "fulfilled") holder = held.value;
       if (made.status === "rejected") throw made.reason;
       if (held.status === "rejected") throw held.reason;
+      timings.createMs = performance.now() - createStart;
       throwIfAborted(signal);
-      const mountpoint = volume ? await visibleMount(this.docker, volume) : undefined;
-      outcome = await this.execute(container!, request, volume ? { mountpoint } : undefined);
-      if (holder && outcome.stop?.kind !== "abort") {
-        extracted = await this.copyOut(holder, this.outputViaArchive ? undefined : mountpoint, request.outputDir, outputLimits);
-      }
+      const mountpoint = pooled !== undefined ? pooled.mountpoint : volume ? await visibleMount(this.docker, volume) : undefined;
+      const output = holder;
+      // The output is copied out while the engine reports the exit state.
+      const copy = output
+        ? (stop: Stop | undefined) =>
+            stop?.kind === "abort"
+              ? Promise.resolve(undefined)
+              : Promise.all([
+                  this.copyOut(output, this.outputViaArchive ? undefined : mountpoint, request.outputDir, outputLimits),
+                  holderRunning(output),
+                ]).then(([copied, running]) =>
+                  // A holder that stopped let the volume go (and its content with it) when the job exited.
+                  running ? copied : { error: "the output holder stopped before the output was copied out" },
+                )
+        : undefined;
+      const executed = await this.execute(container!, request, volume ? { mountpoint } : undefined, timings, copy);
+      outcome = executed.outcome;
+      extracted = executed.extracted;
     } finally {
       // The job has exited and its output is copied out: removing its container, holder and volume
       // (about 0.3 s of engine work) happens after run() returns, off the job's path. settled()
       // waits for it (the agent does at shutdown); a crash leaves them to removeOrphans.
+      const removeStart = performance.now();
       const cleanup = (async () => {
         await Promise.all([container && this.remove(container), holder && this.remove(holder)]);
         if (volume && !(await removeOutputVolume(this.docker, volume))) {
           // removeOrphans at the next start finds it by its labels.
           this.logger?.warn({ volume }, "could not remove a job's output volume");
         }
-      })().catch((error: unknown) => this.logger?.warn({ err: String(error) }, "could not remove a finished job's containers"));
+        timings.removeMs = performance.now() - removeStart;
+      })()
+        .catch((error: unknown) => this.logger?.warn({ err: String(error) }, "could not remove a finished job's containers"))
+        // The next pooled holder is made once this job is done, not while it starts.
+        .finally(() => this.pool?.refill());
       this.cleanups.add(cleanup);
       void cleanup.finally(() => this.cleanups.delete(cleanup));
+      timings.total = performance.now() - clock;
+      this.onTimings?.(timings);
     }
 
     const details = { exitCode: outcome.exitCode, stdout: outcome.stdout.text(), stderr: outcome.stderr.text() };
@@ -474,13 +600,22 @@ export class DockerExecutor implements Executor {
 
   /** Attaches, starts, waits; kills on timeout, abort or output excess. Never throws after start without the outcome's logs. */
   /** `volume`: the output is a volume, polled where the agent sees its mount; absent: a bind mount, polled. */
-  private async execute(container: Dockerode.Container, request: ExecutionRequest, volume: { mountpoint: string | undefined } | undefined): Promise<Outcome> {
+  /** `afterExit`: work that needs the exited job (copying its output out), run while the engine is asked for its exit state. */
+  private async execute<T>(
+    container: Dockerode.Container,
+    request: ExecutionRequest,
+    volume: { mountpoint: string | undefined } | undefined,
+    timings: DockerRunTimings,
+    afterExit: ((stop: Stop | undefined) => Promise<T>) | undefined,
+  ): Promise<{ outcome: Outcome; extracted: T | undefined }> {
     const { spec, signal } = request;
     const stdout = new CappedLog(this.logBytes);
     const stderr = new CappedLog(this.logBytes, 2_048);
+    let lap = performance.now();
     const stream = await container.attach({ stream: true, stdout: true, stderr: true }).catch((error: unknown) => {
       throw engineError(error, "attach to the container");
     });
+    timings.attachMs = performance.now() - lap;
     demux(stream, stdout, stderr);
     const streamEnded = new Promise<void>((resolve) => {
       stream.on("end", resolve);
@@ -501,9 +636,12 @@ export class DockerExecutor implements Executor {
     let watcher: { stop: () => Promise<void> } | undefined;
     const started = Date.now();
     try {
+      lap = performance.now();
       await container.start().catch((error: unknown) => {
         throw engineError(error, "start the container");
       });
+      timings.startMs = performance.now() - lap;
+      lap = performance.now();
       timer = setTimeout(() => kill({ kind: "timeout" }), spec.resources.timeoutSec * 1000);
       signal?.addEventListener("abort", onAbort, { once: true });
       if (signal?.aborted) onAbort();
@@ -527,18 +665,25 @@ export class DockerExecutor implements Executor {
       (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
     }
     const measured = Date.now() - started;
-    const info = await container.inspect().catch((error: unknown) => {
-      throw engineError(error, "inspect the container");
-    });
+    timings.waitMs = performance.now() - lap;
+    lap = performance.now();
+    const [inspected, extracted] = await Promise.allSettled([container.inspect(), afterExit?.(stop)]);
+    timings.inspectAndCopyMs = performance.now() - lap;
+    if (inspected.status === "rejected") throw engineError(inspected.reason, "inspect the container");
+    if (extracted.status === "rejected") throw extracted.reason;
+    const info = inspected.value;
     const startedAt = Date.parse(info.State.StartedAt);
     const finishedAt = Date.parse(info.State.FinishedAt);
     return {
-      stop,
-      exitCode: info.State.ExitCode,
-      oomKilled: info.State.OOMKilled,
-      durationMs: Number.isFinite(startedAt) && Number.isFinite(finishedAt) && finishedAt >= startedAt ? finishedAt - startedAt : measured,
-      stdout,
-      stderr,
+      outcome: {
+        stop,
+        exitCode: info.State.ExitCode,
+        oomKilled: info.State.OOMKilled,
+        durationMs: Number.isFinite(startedAt) && Number.isFinite(finishedAt) && finishedAt >= startedAt ? finishedAt - startedAt : measured,
+        stdout,
+        stderr,
+      },
+      extracted: extracted.value,
     };
   }
 
@@ -645,6 +790,22 @@ function isConnectionError(error: unknown): boolean {
 }
 
 const TMPFS_MAGIC = 0x01021994;
+
+/** A pooled holder that was no longer running when its job came (run() retries on a holder of its own). */
+class StaleHolderError extends Error {
+  constructor(readonly holder: string) {
+    super(`the pooled output holder ${holder} is not running`);
+  }
+}
+
+/** Whether the holder is still running (an engine that cannot say: taken as stopped). */
+async function holderRunning(holder: Dockerode.Container): Promise<boolean> {
+  try {
+    return (await holder.inspect()).State.Running === true;
+  } catch {
+    return false;
+  }
+}
 
 /** The volume's mount on the engine's host when this process sees it (root there): read directly, polled with statfs. */
 async function visibleMount(docker: Dockerode, volume: string): Promise<string | undefined> {

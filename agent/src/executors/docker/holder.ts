@@ -133,7 +133,8 @@ export function volumeFull(limits: OutputVolumeLimits, used: { pages: number; en
   return used.pages >= size.bytes / PAGE || used.entries + 1 >= size.inodes;
 }
 
-export type OutputVolumeSettings = { name: string; jobId: bigint; agent: string } & OutputVolumeLimits;
+/** `jobId` "pool": made ahead of its job by the holder pool (pool.ts), labelled `shoal.job=pool`. */
+export type OutputVolumeSettings = { name: string; jobId: bigint | "pool"; agent: string } & OutputVolumeLimits;
 
 function labelsOf(settings: OutputVolumeSettings, role: "output" | "holder"): Record<string, string> {
   return { [LABEL_JOB]: settings.jobId.toString(), [LABEL_AGENT]: settings.agent, [LABEL_ROLE]: role };

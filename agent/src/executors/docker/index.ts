@@ -3,6 +3,7 @@ export {
   DockerExecutionError,
   DockerExecutor,
   type DockerExecutorOptions,
+  type DockerRunTimings,
   removeOrphans,
 } from "./executor.js";
 export { buildContainerOptions, LABEL_AGENT, LABEL_JOB } from "./container.js";
