@@ -27,6 +27,7 @@ describe("dapp in Chromium: connect, post a job from a file, watch it settle, ve
       const account = page.getByTestId("account-address");
       await account.waitFor();
       assert.equal((await account.getAttribute("title"))?.toLowerCase(), app.client.toLowerCase());
+      await page.getByRole("status").first().waitFor({ state: "detached" }); // the recent jobs loaded
       console.log(`      screenshot: ${await screenshot(`home-${name}`)}`);
       assert.deepEqual(errors, []);
     }

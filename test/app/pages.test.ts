@@ -28,7 +28,8 @@ describe("dapp pages in Chromium: providers, account, training", function () {
   before(async function () {
     this.timeout(600_000);
     ctx = await dapp(this);
-    publicClient = createPublicClient({ chain: hardhat, transport: http(ctx.app.rpcUrl) });
+    // cacheTime 0: event scans read the head now, not a block number cached by an earlier test.
+    publicClient = createPublicClient({ chain: hardhat, transport: http(ctx.app.rpcUrl), cacheTime: 0 });
   });
 
   it("lists every registered provider with its stake, free stake, gateway, miner and locality proofs", async function () {

@@ -41,7 +41,7 @@ function Coordinators() {
                 {address}
               </a>
             </h2>
-            <p>{runs.length === 0 ? "No run started yet." : `${runs.length} run${runs.length === 1 ? "" : "s"}, the latest with ${runs[0]!.rounds} rounds over ${runs[0]!.shards} shards.`}</p>
+            <p>{runs.length === 0 ? "No run started yet." : `${runs.length} run${runs.length === 1 ? "" : "s"}, the latest with ${runs[0]!.rounds} round${runs[0]!.rounds === 1 ? "" : "s"} over ${runs[0]!.shards} shard${runs[0]!.shards === 1 ? "" : "s"}.`}</p>
           </li>
         ))}
       </ul>
