@@ -85,8 +85,9 @@ describe("dapp in Chromium: connect, post a job from a file, watch it settle, ve
     await page.locator("[data-testid=job-state]:has-text('Settled')").waitFor({ timeout: 180_000 });
     const job = await getJob(publicClient, { jobId, market: app.market });
     assert.equal(job.status, "Settled");
-    const revealed = await page.locator("[data-testid^=slot-][data-state=revealed]").count();
-    assert.equal(revealed, job.winners.length);
+    // Each winner's slot shows its reveal (the timeline and the job state poll separately).
+    for (const slot of job.winners) await page.locator(`[data-testid=slot-${slot}][data-state=revealed]`).waitFor();
+    assert.equal(await page.locator("[data-testid^=slot-][data-state=revealed]").count(), job.winners.length);
     await page.getByTestId("quorum").waitFor();
     await page.getByTestId("settlement").waitFor();
     await page.locator(`[data-testid=result-cid]:has-text("${job.resultCid}")`).waitFor();
