@@ -70,6 +70,22 @@ try {
     const publicClient = createPublicClient({ chain: hardhat, transport: http(app.rpcUrl), pollingInterval: 20 });
     const blockSeen = new Map<bigint, number>();
     unwatch = publicClient.watchBlockNumber({ emitOnBegin: true, onBlockNumber: (n) => void (blockSeen.has(n) || blockSeen.set(n, Date.now())) });
+    const { page } = await browser.newPage();
+    await page.addInitScript(`
+      window.__seen = [];
+      const known = new Set();
+      const note = (what) => { if (!known.has(what)) { known.add(what); window.__seen.push({ what, at: Date.now() }); } };
+      // After every DOM change, the states now shown: each slot's and the job's, first sighting kept.
+      new MutationObserver(() => {
+        for (const el of document.querySelectorAll("[data-testid^=slot-][data-state]")) note(el.getAttribute("data-testid") + " " + el.getAttribute("data-state"));
+        const job = document.querySelector("[data-testid=job-state]");
+        if (job) note("job " + job.textContent.trim());
+      }).observe(document, { subtree: true, attributes: true, childList: true, characterData: true });
+    `);
+    // The app is loaded before the job is posted; the job page is then one hash change away, so
+    // the page is watching before the agents' first claims land.
+    await page.goto(app.url);
+    await page.getByTestId("connect-button").waitFor();
     const wallet = createWalletClient({ chain: hardhat, transport: http(app.rpcUrl), account: app.client });
     const { jobId, hash } = await submitJob(wallet, {
       spec: {
@@ -85,20 +101,7 @@ try {
       commitWindow: 300,
       revealWindow: 300,
     });
-    const { page } = await browser.newPage();
-    await page.addInitScript(`
-      window.__seen = [];
-      new MutationObserver((records) => {
-        for (const r of records) {
-          const el = r.type === "attributes" ? r.target : r.target.parentElement?.closest("[data-testid=job-state]");
-          if (!el || !el.getAttribute) continue;
-          const id = el.getAttribute("data-testid");
-          if (id === "job-state") window.__seen.push({ what: "job " + el.textContent.trim(), at: Date.now() });
-          else if (id && id.startsWith("slot-") && el.getAttribute("data-state")) window.__seen.push({ what: id + " " + el.getAttribute("data-state"), at: Date.now() });
-        }
-      }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-state"], childList: true, characterData: true });
-    `);
-    await page.goto(`${app.url}#/jobs/${jobId}`);
+    await page.evaluate(`location.hash = "#/jobs/${jobId}"`);
     const settled = await page
       .locator("[data-testid=job-state]:has-text('Settled')")
       .waitFor({ timeout: 180_000 })
