@@ -128,7 +128,11 @@ function localityProofs(config: AgentConfig): LocalityProofConfig[] {
   });
 }
 
-async function defaultExecutors(config: AgentConfig): Promise<Map<string, Executor>> {
+/**
+ * `label`: the Docker executor's `shoal.agent` label, the provider's address, so an agent's
+ * start-up clean-up (removeOrphans) never touches another provider's containers on a shared engine.
+ */
+async function defaultExecutors(config: AgentConfig, label: string): Promise<Map<string, Executor>> {
   const executors = new Map<string, Executor>();
   if (config.engines.wasm.enabled) {
     const { createWasmExecutor } = await import("./executors/wasm/index.js");
@@ -156,7 +160,12 @@ async function defaultExecutors(config: AgentConfig): Promise<Map<string, Execut
     const { createDockerExecutor } = await import("./executors/docker/index.js");
     executors.set(
       "docker",
-      createDockerExecutor({ socketPath: config.engines.docker.socketPath, allowedImages: config.engines.docker.allowedImages, gpus: config.policy.gpus }) as Executor,
+      createDockerExecutor({
+        socketPath: config.engines.docker.socketPath,
+        allowedImages: config.engines.docker.allowedImages,
+        gpus: config.policy.gpus,
+        agent: label,
+      }) as Executor,
     );
   }
   return executors;
@@ -266,7 +275,7 @@ async function startLocked(config: AgentConfig, deps: AgentDeps, started: Starte
     store.close();
     throw error;
   }
-  const executors = deps.executors ?? (await defaultExecutors(config));
+  const executors = deps.executors ?? (await defaultExecutors(config, account.address.toLowerCase()));
 
   const sources: InputSource[] = [];
   if (config.data.pieceDir) sources.push(pieceDirectory({ dir: config.data.pieceDir }));
