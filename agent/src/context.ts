@@ -37,6 +37,11 @@ export function createMetrics() {
     pieceVerifiedBytes: new Counter({ name: "shoal_piece_verified_bytes_total", help: "Bytes of stored pieces hashed by verifications that passed", registers: [registry] }),
     piecesFailed: new Gauge({ name: "shoal_pieces_failed_verification", help: "Stored piece files whose last verification failed and that are unchanged since", registers: [registry] }),
     running: new Gauge({ name: "shoal_jobs_running", help: "Jobs executing now", registers: [registry] }),
+    waitingForCapacity: new Gauge({
+      name: "shoal_jobs_waiting_capacity",
+      help: "Jobs this agent would take but leaves unclaimed for now: the slots it holds already fill what its executors can finish within a commit window",
+      registers: [registry],
+    }),
     waitingOnJobs: new Gauge({ name: "shoal_jobs_waiting_dependency", help: "Jobs waiting for a job they take as input to settle", registers: [registry] }),
     chainUp: new Gauge({ name: "shoal_chain_up", help: "1 when the last chain sync pass got answers from the RPC, else 0", registers: [registry] }),
     chainSyncFailures: new Counter({ name: "shoal_chain_sync_failures_total", help: "Chain sync passes that failed (RPC unreachable, errors)", registers: [registry] }),

@@ -31,7 +31,7 @@ import {
   parseEventLogs,
   zeroAddress,
 } from "viem";
-import { estimateContractGas, getTransaction, readContract, simulateContract, waitForTransactionReceipt, writeContract } from "viem/actions";
+import { estimateContractGas, estimateFeesPerGas, getTransaction, readContract, simulateContract, waitForTransactionReceipt, writeContract } from "viem/actions";
 import { describeError } from "../chain/errors.js";
 import type { Heads } from "../chain/heads.js";
 import { waitForReceipt } from "../chain/receipts.js";
@@ -123,7 +123,7 @@ const STATUS = ["None", "Open", "Revealing", "Settled", "Expired", "Cancelled", 
 /**
  * Gas for a transaction that settles the job, or may: a reveal, or finalize. Settling costs more
  * than a plain reveal, and more with more slots (`npm run gas`, EDR: a plain reveal 48k; the
- * settling one 84k at n = 2, 94k at n = 3, 146k at n = 8, 229k at n = 16, ratio 1.7 to 4.7). A
+ * settling one 82k at n = 2, 92k at n = 3, 144k at n = 8, 227k at n = 16, ratio 1.7 to 4.7). A
  * reveal estimated while other reveals are still due (`othersDue`) may land after them and settle:
  * it gets (1.6 + 0.22 n) times its estimate, which covers the ratio at every n with margin and
  * scales with the chain's gas units (FEVM's are about 444 times Ethereum's), since it multiplies
@@ -160,13 +160,31 @@ export function createPipeline(o: PipelineOptions) {
   /** When a job whose step failed may be tried again (exponential backoff, in memory: a restart retries at once). */
   const retryAt = new Map<bigint, number>();
   const mounted = new Map<bigint, MountedInput[]>();
+  /** When each job's JobPosted was read, and how long its run took: for the posted → commit figure, dropped once it is measured. */
   const seenAt = new Map<bigint, number>();
   const execMs = new Map<bigint, number>();
   /** Jobs waiting for an input job to settle → that job's ID (re-checked when it ends, or every `dependencyPollMs`). */
   const waiting = new Map<bigint, bigint>();
+  /** Jobs holding (or claiming) a slot whose result is not computed yet → their timeout in seconds: the claim budget's backlog. */
+  const holding = new Map<bigint, number>();
+  /** Jobs left unclaimed for want of capacity → what deciding again needs (see {@link fitsInWindow}). */
+  const deferred = new Map<bigint, { timeoutSec: number; commitWindow: number }>();
   let running = 0;
   let wake: (() => void) | undefined;
   const multiplier = o.gasMultiplier ?? 1.3;
+  /**
+   * Fees for the transactions sent in the same second, estimated once: without them viem reads the
+   * latest block and the priority fee for every transaction (two calls each, with many jobs in
+   * flight). The estimate carries viem's headroom over the base fee (1.2 times), more than a base
+   * fee can rise in one block. A node that cannot estimate EIP-1559 fees leaves it to viem.
+   */
+  let fees: { at: number; value: Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | undefined> } | undefined;
+  const currentFees = () => {
+    if (!fees || Date.now() - fees.at > 1_000) {
+      fees = { at: Date.now(), value: estimateFeesPerGas(o.publicClient).then(({ maxFeePerGas, maxPriorityFeePerGas }) => ({ maxFeePerGas, maxPriorityFeePerGas }), () => undefined) };
+    }
+    return fees.value;
+  };
 
   const request = (row: JobRow) => JSON.parse(row.request) as PostedRequest;
   const spec = (row: JobRow) => decodeSpec(request(row).spec);
@@ -181,9 +199,38 @@ export function createPipeline(o: PipelineOptions) {
     return undefined;
   };
 
+  /** Drops everything kept in memory about a job: when it reaches a terminal state, or a reorg removed it. */
+  const forgetJob = (jobId: bigint) => {
+    retryAt.delete(jobId);
+    mounted.delete(jobId);
+    seenAt.delete(jobId);
+    execMs.delete(jobId);
+    holding.delete(jobId);
+    if (waiting.delete(jobId)) o.metrics.waitingOnJobs.set(waiting.size);
+    if (deferred.delete(jobId)) o.metrics.waitingForCapacity.set(deferred.size);
+  };
+
+  /**
+   * The claim budget: whether a job with this timeout, claimed now behind every slot held whose
+   * result is not computed yet, is sure to be run and committed within its commit window. With
+   * `concurrency` runs at a time, each taking at most its timeout, a job queued behind a backlog
+   * of B seconds starts within B / concurrency seconds, and ends its timeout later; the safety
+   * margin covers inputs and transactions. An idle agent always fits a job the policy took (the
+   * policy checked timeout + margin against the window). Claims beyond this would be abandoned
+   * when their window closed, their collateral at stake; the jobs left are for other providers,
+   * or for this one once its backlog drains.
+   */
+  const fitsInWindow = (timeoutSec: number, commitWindow: number) => {
+    let backlog = 0;
+    for (const t of holding.values()) backlog += t;
+    return backlog / o.concurrency + timeoutSec + o.policy.safetyMarginSec <= commitWindow;
+  };
+
   const move = (row: JobRow, to: JobState, patch: Parameters<Store["transition"]>[3] = {}) => {
     const ok = o.store.transition(row.jobId, row.state, to, patch);
     if (ok) {
+      if (TERMINAL_STATES.has(to)) forgetJob(row.jobId);
+      else if (to !== "claimed" && to !== "inputs_ready") holding.delete(row.jobId);
       o.metrics.jobsByState.inc({ state: to });
       o.store.resetAttempts(row.jobId);
       o.logger.info({ jobId: row.jobId.toString(), from: row.state, to, ...patch }, `job ${row.jobId}: ${row.state} → ${to}`);
@@ -211,17 +258,22 @@ export function createPipeline(o: PipelineOptions) {
       if (receipt?.status === "success") return receipt;
     }
     const call = { address: o.market, abi: jobMarketAbi, functionName, args, account: o.account, chain: o.walletClient.chain } as const;
-    await simulateContract(o.publicClient, call as never);
+    // The estimate executes the call as the simulation would, and a revert fails it with the
+    // contract's error (what the steps read to decide). It is asked for the address alone: with
+    // the local account viem would first prepare a whole transaction (nonce, block, priority fee),
+    // three calls thrown away. Only when the node refuses to estimate does a simulation tell a
+    // revert apart from a call that needs more gas than the node would estimate.
     let estimate: bigint | undefined;
     try {
-      estimate = await estimateContractGas(o.publicClient, call as never);
+      estimate = await estimateContractGas(o.publicClient, { ...call, account: o.account.address } as never);
     } catch (error) {
       if (!gasFor || gasFor(undefined) === 0n) throw error;
+      await simulateContract(o.publicClient, call as never);
     }
     const padded = estimate === undefined ? 0n : (estimate * BigInt(Math.round(multiplier * 100))) / 100n;
     const floor = gasFor ? gasFor(estimate) : 0n;
     const gas = padded > floor ? padded : floor;
-    const hash = await writeContract(o.walletClient, { ...(call as object), gas } as never);
+    const hash = await writeContract(o.walletClient, { ...(call as object), gas, ...(await currentFees()) } as never);
     o.store.recordTx(row.jobId, kind, hash);
     o.metrics.txSent.inc({ kind });
     const receipt = await waitForReceipt(o.publicClient, hash, o.heads);
@@ -328,7 +380,45 @@ export function createPipeline(o: PipelineOptions) {
     return o.inputs.resolve({ cid, mount: input.mount, locality: false }, { signal: o.signal, cidSources: sources });
   }
 
+  /**
+   * Reserves the claim budget ({@link fitsInWindow}) for a slot about to be claimed, or says the
+   * job must wait: it stays `evaluated`, unclaimed, until the backlog drains (and is skipped by
+   * the scheduler until then). Checked and reserved with no await between, so claims sent
+   * together cannot overshoot the budget; reserved only once a free slot is known, so jobs whose
+   * slots are all taken do not crowd out jobs that could be claimed.
+   */
+  function reserveBudget(row: JobRow, s: Spec, req: PostedRequest): boolean {
+    const timeoutSec = s.resources.timeoutSec;
+    if (!fitsInWindow(timeoutSec, req.commitWindow)) {
+      if (!deferred.has(row.jobId)) {
+        deferred.set(row.jobId, { timeoutSec, commitWindow: req.commitWindow });
+        o.metrics.waitingForCapacity.set(deferred.size);
+        o.logger.info({ jobId: row.jobId.toString(), holding: holding.size }, `job ${row.jobId}: left unclaimed for now: the slots held fill what the executors can finish in its commit window`);
+      }
+      return false;
+    }
+    holding.set(row.jobId, timeoutSec);
+    if (deferred.delete(row.jobId)) o.metrics.waitingForCapacity.set(deferred.size);
+    return true;
+  }
+
+  /** Claims a slot within the claim budget; jobs run before claiming (the one-transaction path) hold no slot while they wait, and are not limited. */
   async function claim(row: JobRow) {
+    // Before any chain read: a job that cannot fit now waits without costing calls.
+    if (!holding.has(row.jobId)) {
+      const s = spec(row);
+      const req = request(row);
+      if (!runsBeforeClaim(s, req, o.policy) && !fitsInWindow(s.resources.timeoutSec, req.commitWindow)) return reserveBudget(row, s, req);
+    }
+    try {
+      return await claimSlot(row);
+    } catch (error) {
+      holding.delete(row.jobId); // reserved again when the step is retried
+      throw error;
+    }
+  }
+
+  async function claimSlot(row: JobRow) {
     const job = await chainJob(row.jobId);
     // Already ours? (a claim sent before a crash)
     const held = await ourSlot(row.jobId, job.claimed);
@@ -343,6 +433,7 @@ export function createPipeline(o: PipelineOptions) {
     }
     const slot = await freeSlot(row.jobId, job, chainNow);
     if (slot === undefined) throw new Later("all slots taken; waiting for one to reopen");
+    if (!holding.has(row.jobId) && !reserveBudget(row, spec(row), req)) return false;
     const { inputs, proofs } = localityArgs(req);
     // A new slot is claimed as "next free", so agents that see the job in the same block do not
     // collide on one index; the slot taken is read back from the SlotClaimed event.
@@ -467,8 +558,11 @@ export function createPipeline(o: PipelineOptions) {
 
   function resultSent(row: JobRow) {
     const seen = seenAt.get(row.jobId);
-    if (seen !== undefined) o.metrics.postedToCommitSeconds.observe((Date.now() - seen - (execMs.get(row.jobId) ?? 0)) / 1000);
-    o.onResultSent?.({ jobId: row.jobId, at: Date.now(), execMs: execMs.get(row.jobId) ?? 0 });
+    const ran = execMs.get(row.jobId) ?? 0;
+    if (seen !== undefined) o.metrics.postedToCommitSeconds.observe((Date.now() - seen - ran) / 1000);
+    seenAt.delete(row.jobId);
+    execMs.delete(row.jobId);
+    o.onResultSent?.({ jobId: row.jobId, at: Date.now(), execMs: ran });
   }
 
   /**
@@ -593,6 +687,7 @@ export function createPipeline(o: PipelineOptions) {
 
   async function advance(row: JobRow) {
     busy.add(row.jobId);
+    let progressed = false;
     try {
       // Run steps back to back while the job keeps moving.
       let current: JobRow | undefined = row;
@@ -612,6 +707,7 @@ export function createPipeline(o: PipelineOptions) {
           moved = await STEPS[current.state]!(current);
         }
         if (!moved) break;
+        progressed = true;
         current = o.store.job(row.jobId);
       }
     } catch (error) {
@@ -627,7 +723,10 @@ export function createPipeline(o: PipelineOptions) {
       }
     } finally {
       busy.delete(row.jobId);
-      wake?.();
+      // A job that moved may have freed an execution slot or claim budget: schedule again now. One
+      // that could not move (waiting for a quorum, for a slot, for capacity) is looked at again on
+      // the next events or poll: waking here re-ran its step at once, in a loop of chain reads.
+      if (progressed) wake?.();
     }
   }
 
@@ -635,8 +734,20 @@ export function createPipeline(o: PipelineOptions) {
   function tick() {
     const open = o.store.jobsIn(["seen", "evaluated", "claimed", "inputs_ready", "executed", "committed", "revealed"]);
     const now = Date.now();
+    // Jobs waiting for capacity are started only as far as the budget freed allows (counted here
+    // as they start, since each reserves only after its chain reads).
+    let backlog = 0;
+    for (const t of holding.values()) backlog += t;
     for (const row of open) {
       if (busy.has(row.jobId)) continue;
+      // A slot held since before a restart counts in the claim budget.
+      if (row.slot !== undefined && (row.state === "claimed" || row.state === "inputs_ready") && !holding.has(row.jobId))
+        holding.set(row.jobId, spec(row).resources.timeoutSec);
+      const waitsForCapacity = row.state === "evaluated" ? deferred.get(row.jobId) : undefined;
+      if (waitsForCapacity) {
+        if (backlog / o.concurrency + waitsForCapacity.timeoutSec + o.policy.safetyMarginSec > waitsForCapacity.commitWindow) continue;
+        backlog += waitsForCapacity.timeoutSec;
+      }
       const due = retryAt.get(row.jobId);
       if (due !== undefined) {
         if (due > now) continue;
@@ -668,24 +779,24 @@ export function createPipeline(o: PipelineOptions) {
     tick,
     /** Drops what is kept in memory about jobs a reorg removed (the store has forgotten them). */
     forget(jobIds: readonly bigint[]) {
-      for (const jobId of jobIds) {
-        retryAt.delete(jobId);
-        waiting.delete(jobId);
-        mounted.delete(jobId);
-        seenAt.delete(jobId);
-        execMs.delete(jobId);
-      }
-      o.metrics.waitingOnJobs.set(waiting.size);
+      for (const jobId of jobIds) forgetJob(jobId);
       tick();
     },
     /** Runs the scheduler until the signal aborts; wakes on events, on finished steps, and every `intervalMs`. */
     async run(intervalMs: number) {
       while (!o.signal.aborted) {
         tick();
+        // One abort listener per wait, removed after it: one added per pass and never removed
+        // grew the signal's listener list by one per finished step, for the life of the agent.
         await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, intervalMs);
-          wake = () => (clearTimeout(t), resolve());
-          o.signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+          const done = () => {
+            clearTimeout(t);
+            o.signal.removeEventListener("abort", done);
+            resolve();
+          };
+          const t = setTimeout(done, intervalMs);
+          wake = done;
+          o.signal.addEventListener("abort", done, { once: true });
         });
         wake = undefined;
       }
@@ -710,6 +821,14 @@ export function createPipeline(o: PipelineOptions) {
     },
     /** Jobs in progress (for status and health). */
     inFlight: () => busy.size,
+    /**
+     * How many jobs each in-memory table holds (for tests and debugging): every one is empty once
+     * every job the agent has seen is in a terminal state, so memory stays flat however many it ran.
+     */
+    memory: () => ({
+      busy: busy.size, retryAt: retryAt.size, mounted: mounted.size, seenAt: seenAt.size, execMs: execMs.size,
+      waiting: waiting.size, holding: holding.size, deferred: deferred.size,
+    }),
   };
 }
 export type Pipeline = ReturnType<typeof createPipeline>;
