@@ -1,18 +1,24 @@
 /**
- * Throughput: one agent (a separate `shoal-agent` process, default concurrency) and 200 no-op WASM
- * jobs (a 60-byte module whose _start returns at once; one replica) posted at once, each carried
- * to settlement. Prints jobs/s from the first submit to the last settlement, and the agent's RSS
- * (VmRSS, and its peak VmHWM, from /proc) before and after. Before the batch, a few single jobs
+ * Throughput: one agent (a separate `shoal-agent` process, default concurrency) and batches of 200
+ * no-op WASM jobs (a 60-byte module whose _start returns at once; one replica), each batch posted
+ * at once and carried to settlement. Prints jobs/s from the first submit to the last settlement,
+ * and the agent's RSS (VmRSS, and its peak VmHWM, from /proc) before and after each batch: memory
+ * is flat when the RSS after the second batch is no higher than after the first (within a few MB;
+ * the first batch grows the heap to its working size). Before the batches, a few single jobs
  * measure the claim latency: from the submit's receipt to the agent's SlotClaimed on chain. Runs
  * once with the head subscription (chain.wsUrl) and once polling only.
- * Run: `npm run bench:throughput` (BENCH_JOBS to change the count, BENCH_MODES=ws or poll for one mode).
- * Above about 300 jobs the local chain's clock (one second per automined block) outruns the
- * default 600 s commit window while claimed jobs queue for the two execution slots: the agent
- * claims every job it sees at once, and the last ones are abandoned (CommitWindowClosed).
+ * Run: `npm run bench:throughput` (BENCH_JOBS to change the count, BENCH_BATCHES (default 2),
+ * BENCH_MODES=ws or poll for one mode, BENCH_RPC_COUNT=1 for the agent's JSON-RPC calls per job,
+ * BENCH_PROFILE=<dir> for a CPU profile of the agent, BENCH_AGENT_LOG=<file> for its log,
+ * BENCH_AGENT_NODE_OPTIONS for more Node options to the agent process).
+ * The agent claims only what it can run within the commit window (its claim budget), so large
+ * batches queue unclaimed instead of being claimed and abandoned; on the local chain the clock
+ * moves one second per automined block, faster than the wall clock.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
@@ -28,6 +34,7 @@ import { demoProcesses } from "./lib/demoProcesses.js";
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 200);
 const MODES = (process.env.BENCH_MODES ?? "ws,poll").split(",") as ("ws" | "poll")[];
+const BATCHES = Number(process.env.BENCH_BATCHES ?? 2);
 const PROBES = 5;
 const POLL_MS = 2_000; // the agent's default chain.pollIntervalMs
 
@@ -46,6 +53,8 @@ const memory = async (pid: number) => {
   const kb = (key: string) => Number(/^(\w+):\s+(\d+)/m.exec(status.split("\n").find((l) => l.startsWith(key)) ?? "")?.[2] ?? NaN);
   return { rss: kb("VmRSS") / 1024, hwm: kb("VmHWM") / 1024 };
 };
+type Memory = Awaited<ReturnType<typeof memory>>;
+type Batch = { settled: number; jobs: number; seconds: number; postedMs: number; before: Memory; after: Memory; peak: number };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function run(mode: "ws" | "poll") {
@@ -70,7 +79,18 @@ async function run(mode: "ws" | "poll") {
       logLevel: process.env.BENCH_AGENT_LOG ? "info" : "warn",
     };
     await writeFile(join(dir, "shoal-agent.json"), JSON.stringify(config, null, 2));
-    const agent = await demo.startAgent({ label: "agent", config: join(dir, "shoal-agent.json"), privateKey: KEYS[2]!, registerArgs: ["--stake", "1000"] });
+    // BENCH_PROFILE=<dir>: a V8 CPU profile of the agent (open in Chrome DevTools); BENCH_RPC_COUNT=1:
+    // the JSON-RPC calls the agent sends, by method.
+    const rpcFile = process.env.BENCH_RPC_COUNT ? join(tmpdir(), `shoal-bench-rpc-${process.pid}-${mode}.json`) : undefined;
+    const nodeOptions = [
+      ...(process.env.BENCH_PROFILE ? [`--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE} --cpu-prof-name=agent-${mode}.cpuprofile`] : []),
+      ...(rpcFile ? [`--import=${fileURLToPath(new URL("./lib/countRpc.mjs", import.meta.url))}`] : []),
+      ...(process.env.BENCH_AGENT_NODE_OPTIONS ? [process.env.BENCH_AGENT_NODE_OPTIONS] : []),
+    ].join(" ");
+    const agent = await demo.startAgent({
+      label: "agent", config: join(dir, "shoal-agent.json"), privateKey: KEYS[2]!, registerArgs: ["--stake", "1000"],
+      runEnv: { ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), ...(rpcFile ? { SHOAL_RPC_COUNT_FILE: rpcFile } : {}) },
+    });
     const pid = agent.pid!;
     // BENCH_AGENT_LOG=<file>: the agent's log, to see where the time goes.
     if (process.env.BENCH_AGENT_LOG) agent.stdout!.pipe(createWriteStream(`${process.env.BENCH_AGENT_LOG}.${mode}`));
@@ -94,28 +114,36 @@ async function run(mode: "ws" | "poll") {
       await sleep(300);
     }
     await sleep(POLL_MS); // let the probes settle
-    const before = await memory(pid);
 
-    // The batch: submits in flight 25 at a time (more at once overruns the node's queue and a
-    // failed send leaves a nonce gap), then wait for every settlement.
-    const fromBlock = await chain.publicClient.getBlockNumber();
-    const started = Date.now();
-    const ids = new Set<bigint>();
-    for (let i = 0; i < JOBS; i += 25) for (const s of await Promise.all(Array.from({ length: Math.min(25, JOBS - i) }, submit))) ids.add(s.jobId);
-    const postedMs = Date.now() - started;
-    let settled = 0;
-    let peak = before.rss;
-    const deadline = Date.now() + 600_000;
-    while (settled < ids.size && Date.now() < deadline) {
-      await sleep(100);
-      const logs = await chain.publicClient.getContractEvents({ address: chain.market, abi: jobMarketAbi, eventName: "JobFinalized", fromBlock });
-      settled = logs.filter((l) => ids.has(l.args.jobId!)).length;
-      peak = Math.max(peak, (await memory(pid)).rss);
+    // The batches: submits in flight 25 at a time (more at once overruns the node's queue and a
+    // failed send leaves a nonce gap), then wait for every settlement. The second batch shows
+    // whether memory is flat: its RSS after should be no higher than the first's.
+    const batches: Batch[] = [];
+    for (let b = 0; b < BATCHES; b++) {
+      const before = await memory(pid);
+      const fromBlock = await chain.publicClient.getBlockNumber();
+      const started = Date.now();
+      const ids = new Set<bigint>();
+      for (let i = 0; i < JOBS; i += 25) for (const s of await Promise.all(Array.from({ length: Math.min(25, JOBS - i) }, submit))) ids.add(s.jobId);
+      const postedMs = Date.now() - started;
+      let settled = 0;
+      let peak = before.rss;
+      const deadline = Date.now() + 600_000;
+      while (settled < ids.size && Date.now() < deadline) {
+        await sleep(100);
+        const logs = await chain.publicClient.getContractEvents({ address: chain.market, abi: jobMarketAbi, eventName: "JobFinalized", fromBlock });
+        settled = logs.filter((l) => ids.has(l.args.jobId!)).length;
+        peak = Math.max(peak, (await memory(pid)).rss);
+      }
+      const seconds = (Date.now() - started) / 1000;
+      // The agent finishes its last steps (settle, bookkeeping) after the chain settles: then RSS.
+      await sleep(POLL_MS);
+      batches.push({ settled, jobs: ids.size, seconds, postedMs, before, after: await memory(pid), peak });
     }
-    const seconds = (Date.now() - started) / 1000;
-    const after = await memory(pid);
     const sorted = [...latencies].sort((a, b) => a - b);
-    return { mode, settled, jobs: ids.size, seconds, postedMs, before, after, peak, latencyMs: sorted[Math.floor(sorted.length / 2)]!, latencies };
+    await demo.cleanup(); // the agent writes its CPU profile and RPC counts as it exits
+    const rpc = rpcFile ? (JSON.parse(await readFile(rpcFile, "utf8")) as Record<string, number>) : undefined;
+    return { mode, batches, latencyMs: sorted[Math.floor(sorted.length / 2)]!, latencies, rpc };
   } finally {
     await demo.cleanup();
     await chain.close();
@@ -123,13 +151,26 @@ async function run(mode: "ws" | "poll") {
   }
 }
 
-console.log(`Throughput: ${JOBS} no-op WASM jobs (1 replica) posted at once against one agent process (default concurrency 2, poll ${POLL_MS} ms)`);
+console.log(`Throughput: ${BATCHES} batches of ${JOBS} no-op WASM jobs (1 replica), each posted at once, against one agent process (default concurrency 2, poll ${POLL_MS} ms); load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`);
 for (const mode of MODES) {
   const r = await run(mode);
   const label = mode === "ws" ? "head subscription" : "polling only";
-  console.log(`  ${label.padEnd(18)} ${r.settled}/${r.jobs} settled in ${r.seconds.toFixed(1)} s: ${(r.settled / r.seconds).toFixed(1)} jobs/s end to end (submits took ${(r.postedMs / 1000).toFixed(1)} s)`);
-  console.log(`  ${"".padEnd(18)} claim latency, submit receipt → SlotClaimed: median ${r.latencyMs} ms (${r.latencies.join(", ")} ms)`);
-  console.log(
-    `  ${"".padEnd(18)} agent RSS ${r.before.rss.toFixed(0)} MB before, ${r.after.rss.toFixed(0)} MB after (peak seen ${r.peak.toFixed(0)} MB; VmHWM ${r.before.hwm.toFixed(0)} → ${r.after.hwm.toFixed(0)} MB)`,
-  );
+  console.log(`  ${label}: claim latency, submit receipt → SlotClaimed: median ${r.latencyMs} ms (${r.latencies.join(", ")} ms)`);
+  r.batches.forEach((b, i) => {
+    console.log(
+      `    batch ${i + 1}: ${b.settled}/${b.jobs} settled in ${b.seconds.toFixed(1)} s: ${(b.settled / b.seconds).toFixed(1)} jobs/s end to end (submits took ${(b.postedMs / 1000).toFixed(1)} s); ` +
+        `agent RSS ${b.before.rss.toFixed(0)} → ${b.after.rss.toFixed(0)} MB (peak seen ${b.peak.toFixed(0)} MB, VmHWM ${b.after.hwm.toFixed(0)} MB)`,
+    );
+  });
+  if (r.batches.length > 1) {
+    const growth = r.batches.at(-1)!.after.rss - r.batches[0]!.after.rss;
+    console.log(`    RSS after the last batch minus after the first: ${growth >= 0 ? "+" : ""}${growth.toFixed(0)} MB (flat: within a few MB)`);
+  }
+  if (r.rpc) {
+    const jobs = PROBES + r.batches.reduce((n, b) => n + b.jobs, 0);
+    const total = Object.values(r.rpc).reduce((a, b) => a + b, 0);
+    const top = Object.entries(r.rpc).sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m} ${(n / jobs).toFixed(1)}`).join(", ");
+    console.log(`    agent JSON-RPC calls per job: ${(total / jobs).toFixed(1)} (${top})`);
+  }
 }
+console.log(`  load average after: ${loadavg()[0]!.toFixed(1)}`);
