@@ -18,6 +18,7 @@ import { loadConfig } from "../agent/src/config/config.js";
 import { createLogger } from "../agent/src/context.js";
 import { pieceCid, registerProvider, submitJob, waitForResult } from "../sdk/src/index.js";
 import { KEYS, startLocalChain } from "../test/helpers/localChain.js";
+import { recordFigure } from "./lib/figures.js";
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 20);
 const MODES = (process.env.BENCH_MODES ?? "poll,ws").split(",") as ("ws" | "poll")[];
@@ -87,4 +88,16 @@ console.log(`Agent overhead, JobPosted → commit sent, excluding execution (${J
 for (const { mode, sorted } of results) {
   const label = mode === "ws" ? "head subscription" : "polling only";
   console.log(`  ${label.padEnd(18)} p50 ${String(pct(sorted, 50)).padStart(4)} ms   p95 ${String(pct(sorted, 95)).padStart(4)} ms   max ${sorted.at(-1)} ms   (${sorted.length} commits)`);
+}
+const ws = results.find((r) => r.mode === "ws");
+const poll = results.find((r) => r.mode === "poll");
+if (ws || poll) {
+  const main = (ws ?? poll)!;
+  recordFigure({
+    section: "agent", name: `agent overhead p50, JobPosted → commit sent, excl. execution (${main.mode === "ws" ? "head subscription" : "polling 250 ms"})`,
+    value: pct(main.sorted, 50), unit: "ms", better: "lower",
+    ...(ws && poll ? { baseline: { label: "polling only, 250 ms", value: pct(poll.sorted, 50) } } : {}),
+    goal: { op: "<=", value: 50 }, anchor: "Lilypad polls every 15 s",
+    note: `p95 ${pct(main.sorted, 95)} ms; load ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
+  });
 }

@@ -31,6 +31,7 @@ import { jobMarketAbi, submitJob } from "../sdk/src/index.js";
 import { KEYS, startLocalChain } from "../test/helpers/localChain.js";
 import { freePort } from "../test/helpers/net.js";
 import { demoProcesses } from "./lib/demoProcesses.js";
+import { recordFigure } from "./lib/figures.js";
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 200);
 const MODES = (process.env.BENCH_MODES ?? "ws,poll").split(",") as ("ws" | "poll")[];
@@ -152,8 +153,10 @@ async function run(mode: "ws" | "poll") {
 }
 
 console.log(`Throughput: ${BATCHES} batches of ${JOBS} no-op WASM jobs (1 replica), each posted at once, against one agent process (default concurrency 2, poll ${POLL_MS} ms); load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`);
+const runs: Awaited<ReturnType<typeof run>>[] = [];
 for (const mode of MODES) {
   const r = await run(mode);
+  runs.push(r);
   const label = mode === "ws" ? "head subscription" : "polling only";
   console.log(`  ${label}: claim latency, submit receipt → SlotClaimed: median ${r.latencyMs} ms (${r.latencies.join(", ")} ms)`);
   r.batches.forEach((b, i) => {
@@ -174,3 +177,22 @@ for (const mode of MODES) {
   }
 }
 console.log(`  load average after: ${loadavg()[0]!.toFixed(1)}`);
+const rate = (r: (typeof runs)[number]) => r.batches[0]!.settled / r.batches[0]!.seconds;
+const ws = runs.find((r) => r.mode === "ws");
+const poll = runs.find((r) => r.mode === "poll");
+const headline = ws ?? poll;
+if (headline) {
+  const conditions = `${JOBS} jobs posted at once, first batch; load ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`;
+  recordFigure({
+    section: "throughput", name: `throughput, no-op WASM jobs through one agent to settlement (${headline === ws ? "head subscription" : "polling"})`,
+    value: Number(rate(headline).toFixed(1)), unit: "jobs/s", better: "higher",
+    ...(ws && poll ? { baseline: { label: "polling only", value: Number(rate(poll).toFixed(1)) } } : {}),
+    goal: { op: ">=", value: 10 }, anchor: "Bacalhau ≈ 630 ms per no-op job", note: conditions,
+  });
+  if (headline.batches.length > 1) {
+    recordFigure({
+      section: "throughput", name: "agent RSS after the last batch minus after the first", value: Math.round(headline.batches.at(-1)!.after.rss - headline.batches[0]!.after.rss),
+      unit: "MB", better: "lower", goal: { op: "<=", value: 5 }, note: `flat memory; RSS after the first batch ${headline.batches[0]!.after.rss.toFixed(0)} MB`,
+    });
+  }
+}

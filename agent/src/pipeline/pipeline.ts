@@ -687,7 +687,6 @@ export function createPipeline(o: PipelineOptions) {
 
   async function advance(row: JobRow) {
     busy.add(row.jobId);
-    let progressed = false;
     try {
       // Run steps back to back while the job keeps moving.
       let current: JobRow | undefined = row;
@@ -707,7 +706,6 @@ export function createPipeline(o: PipelineOptions) {
           moved = await STEPS[current.state]!(current);
         }
         if (!moved) break;
-        progressed = true;
         current = o.store.job(row.jobId);
       }
     } catch (error) {
@@ -723,10 +721,7 @@ export function createPipeline(o: PipelineOptions) {
       }
     } finally {
       busy.delete(row.jobId);
-      // A job that moved may have freed an execution slot or claim budget: schedule again now. One
-      // that could not move (waiting for a quorum, for a slot, for capacity) is looked at again on
-      // the next events or poll: waking here re-ran its step at once, in a loop of chain reads.
-      if (progressed) wake?.();
+      wake?.();
     }
   }
 
