@@ -9,7 +9,7 @@ import { createPublicClient, http } from "viem";
 import { hardhat } from "viem/chains";
 import { getJob } from "../../sdk/src/index.js";
 import { VIEWPORTS } from "../helpers/browser.js";
-import { appUrl, dapp } from "./fixture.js";
+import { appUrl, dapp, releaseDapp } from "./fixture.js";
 
 describe("dapp in Chromium: connect, post a job from a file, watch it settle, verify the result", function () {
   this.timeout(300_000);
@@ -17,6 +17,13 @@ describe("dapp in Chromium: connect, post a job from a file, watch it settle, ve
   before(async function () {
     this.timeout(600_000);
     ctx = await dapp(this);
+  });
+  afterEach(async function () {
+    await ctx?.browser.closePages(); // an open page keeps polling the node
+  });
+  after(async function () {
+    this.timeout(60_000);
+    await releaseDapp();
   });
 
   it("connects the mock connector's account from ?mock=<address>", async function () {

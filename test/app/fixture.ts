@@ -18,16 +18,42 @@ export async function dapp(context: Context): Promise<{ app: App; browser: TestB
     console.log(`      skipped: ${missing}`);
     context.skip();
   }
+  users++;
+  clearTimeout(idle);
   app ??= import("../../scripts/app/start.js").then(({ startApp }) => startApp({ mode: "preview" }));
   browser ??= launchBrowser();
   return { app: await app, browser: await browser };
 }
 
-after(async function () {
-  this.timeout(60_000);
+let users = 0;
+let idle: NodeJS.Timeout | undefined;
+
+/**
+ * For each browser test file's `after`: closes the file's pages, and once no file has used the app
+ * for a few seconds (the next browser test file, run right after, takes it over), stops the app and
+ * the browser, so the rest of the suite does not share the machine with them.
+ */
+export async function releaseDapp(): Promise<void> {
+  users = Math.max(0, users - 1);
+  await (await browser?.catch(() => undefined))?.closePages();
+  if (users === 0) {
+    idle = setTimeout(() => void stopAll(), 5_000);
+    idle.unref();
+  }
+}
+
+async function stopAll(): Promise<void> {
   const [a, b] = await Promise.allSettled([app, browser]);
+  app = undefined;
+  browser = undefined;
   if (b?.status === "fulfilled" && b.value) await b.value.close();
   if (a?.status === "fulfilled" && a.value) await a.value.close();
+}
+
+after(async function () {
+  this.timeout(60_000);
+  clearTimeout(idle);
+  await stopAll();
 });
 
 /** `?mock=<address>` turns on wagmi's mock connector for that (node-unlocked) account. */

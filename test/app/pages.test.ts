@@ -14,7 +14,7 @@ import {
   submitJob,
 } from "../../sdk/src/index.js";
 import { VIEWPORTS } from "../helpers/browser.js";
-import { appUrl, dapp } from "./fixture.js";
+import { appUrl, dapp, releaseDapp } from "./fixture.js";
 import { runFederatedRounds } from "./federatedRun.js";
 import { installTestWallet, setWalletRejects, WALLET_NAME } from "./wallet.js";
 
@@ -30,6 +30,13 @@ describe("dapp pages in Chromium: providers, account, training", function () {
     ctx = await dapp(this);
     // cacheTime 0: event scans read the head now, not a block number cached by an earlier test.
     publicClient = createPublicClient({ chain: hardhat, transport: http(ctx.app.rpcUrl), cacheTime: 0 });
+  });
+  afterEach(async function () {
+    await ctx?.browser.closePages(); // an open page keeps polling the node
+  });
+  after(async function () {
+    this.timeout(60_000);
+    await releaseDapp();
   });
 
   it("lists every registered provider with its stake, free stake, gateway, miner and locality proofs", async function () {

@@ -38,6 +38,8 @@ export type TestBrowser = {
   browser: Browser;
   /** A new context (own storage) and page at the given viewport, with its errors tracked. */
   newPage(options?: { viewport?: { width: number; height: number }; init?: (context: BrowserContext) => Promise<void> }): Promise<TrackedPage>;
+  /** Closes every page opened so far (an open page keeps polling the node). */
+  closePages(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -82,8 +84,11 @@ export async function launchBrowser(): Promise<TestBrowser> {
         },
       };
     },
+    async closePages() {
+      for (const context of contexts.splice(0)) await context.close().catch(() => undefined);
+    },
     async close() {
-      for (const context of contexts) await context.close().catch(() => undefined);
+      for (const context of contexts.splice(0)) await context.close().catch(() => undefined);
       await browser.close();
     },
   };
