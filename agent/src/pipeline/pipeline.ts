@@ -249,6 +249,8 @@ export function createPipeline(o: PipelineOptions) {
     functionName: "claim" | "claimAndCommit" | "commit" | "reveal" | "finalize" | "withdraw",
     args: readonly unknown[],
     gasFor?: (estimate: bigint | undefined) => bigint,
+    /** Called once the node has taken the transaction, before its receipt is waited for. */
+    sent?: () => void,
   ) {
     const recorded = row.txs[kind];
     // A transaction sent before a crash is waited for, not sent again; one the chain no longer
@@ -276,6 +278,7 @@ export function createPipeline(o: PipelineOptions) {
     const hash = await writeContract(o.walletClient, { ...(call as object), gas, ...(await currentFees()) } as never);
     o.store.recordTx(row.jobId, kind, hash);
     o.metrics.txSent.inc({ kind });
+    sent?.();
     const receipt = await waitForReceipt(o.publicClient, hash, o.heads);
     if (receipt.status !== "success") {
       const outOfGas = receipt.gasUsed >= gas;
@@ -556,10 +559,12 @@ export function createPipeline(o: PipelineOptions) {
     }
   }
 
+  /** A commit (or a single replica's reveal) was handed to the node: the overhead figure, once per job. */
   function resultSent(row: JobRow) {
     const seen = seenAt.get(row.jobId);
+    if (seen === undefined) return; // counted already, or seen before a restart
     const ran = execMs.get(row.jobId) ?? 0;
-    if (seen !== undefined) o.metrics.postedToCommitSeconds.observe((Date.now() - seen - ran) / 1000);
+    o.metrics.postedToCommitSeconds.observe((Date.now() - seen - ran) / 1000);
     seenAt.delete(row.jobId);
     execMs.delete(row.jobId);
     o.onResultSent?.({ jobId: row.jobId, at: Date.now(), execMs: ran });
@@ -594,7 +599,7 @@ export function createPipeline(o: PipelineOptions) {
     const asked = slot === job.claimed ? NEXT_FREE_SLOT : BigInt(slot);
     let receipt;
     try {
-      receipt = await send(row, "claimAndCommit", "claimAndCommit", [row.jobId, asked, inputs, proofs, [], hash, seal]);
+      receipt = await send(row, "claimAndCommit", "claimAndCommit", [row.jobId, asked, inputs, proofs, [], hash, seal], undefined, () => resultSent(row));
     } catch (error) {
       const name = revertName(error);
       // Raced: the slots filled, the quorum formed, or the deadline passed while we ran. The
@@ -604,7 +609,6 @@ export function createPipeline(o: PipelineOptions) {
       }
       throw error;
     }
-    resultSent(row);
     const [claimedEvent] = parseEventLogs({ abi: jobMarketAbi, eventName: "SlotClaimed", logs: receipt.logs });
     return move(row, "committed", { slot: claimedEvent ? Number(claimedEvent.args.slot) : slot });
   }
@@ -624,7 +628,7 @@ export function createPipeline(o: PipelineOptions) {
       if (STATUS[job.status] !== "Open") return move(row, "lost", { reason: `quorum reached without us (${STATUS[job.status]})` });
       const { hash, seal } = computeCommitment({ jobId: row.jobId, provider: me, resultCid: row.resultCid as Hex });
       try {
-        await send(row, "commit", "commit", [row.jobId, BigInt(slot), hash, seal]);
+        await send(row, "commit", "commit", [row.jobId, BigInt(slot), hash, seal], undefined, () => resultSent(row));
       } catch (error) {
         const name = revertName(error);
         if (name === "JobNotInStatus" || name === "CommitWindowClosed" || name === "JobDeadlinePassed") {
@@ -632,7 +636,6 @@ export function createPipeline(o: PipelineOptions) {
         }
         throw error;
       }
-      resultSent(row);
     }
     return move(row, "committed", { slot });
   }
@@ -653,7 +656,7 @@ export function createPipeline(o: PipelineOptions) {
     // first (in the same block), making ours the settling one: then it needs the settling gas.
     const othersDue = !direct && popcount(BigInt(job.revealedMask)) < req.quorum - 1;
     try {
-      await send(row, "reveal", "reveal", [row.jobId, BigInt(slot), row.resultCid as Hex], (estimate) => settlingGas(req, estimate, othersDue));
+      await send(row, "reveal", "reveal", [row.jobId, BigInt(slot), row.resultCid as Hex], (estimate) => settlingGas(req, estimate, othersDue), direct ? () => resultSent(row) : undefined);
     } catch (error) {
       const name = revertName(error);
       if (name === "NotInQuorum" || name === "RevealMismatch") return move(row, "lost", { reason: "our result is not the agreed one" });
