@@ -1,15 +1,12 @@
-import { exporter, type UnixFSDirectory, type UnixFSEntry } from "ipfs-unixfs-exporter";
+import type { UnixFSDirectory } from "ipfs-unixfs-exporter";
 import { varint } from "multiformats";
 import { CID } from "multiformats/cid";
 
-import { ShoalError } from "../errors/base.js";
 import {
   type BlockVerificationErrorType,
   InvalidCarError,
   type InvalidCarErrorType,
-  InvalidEntryNameError,
   type InvalidEntryNameErrorType,
-  InvalidResultCidError,
   type InvalidResultCidErrorType,
   type MissingBlockErrorType,
   type ResultRootMismatchErrorType,
@@ -20,6 +17,7 @@ import {
 } from "../errors/result.js";
 import { MemoryBlockstore } from "./blockstore.js";
 import { concatBytes } from "./bytes.js";
+import { checkName, load, rethrowAsCarError, toCid } from "./entries.js";
 import { CarStreamVerifier } from "./verifyCarStream.js";
 
 /** Default cap on a result read into memory: 64 MiB of file data. */
@@ -128,8 +126,7 @@ async function readDirectory(
   }, `directory ${relative || "/"} cannot be read`);
   for (const child of children) {
     const path = relative ? `${relative}/${child.name}` : child.name;
-    if (child.name === "" || child.name === "." || child.name === ".." || child.name.includes("/") || child.name.includes("\0"))
-      throw new InvalidEntryNameError({ path, reason: "not a plain file name (path traversal)" });
+    checkName(child.name, path);
     const entry = await load(child.cid, store);
     if (entry.type === "directory") await readDirectory(entry, path, store, files, stats, maxBytes);
     else if (entry.type === "raw" || (entry.type === "file" && ["file", "raw"].includes(entry.unixfs.type))) {
@@ -146,27 +143,5 @@ async function readDirectory(
       const kind = entry.type === "file" && entry.unixfs.type === "symlink" ? "symlink" : "unknown";
       throw new UnsupportedEntryError({ path, kind });
     }
-  }
-}
-
-function toCid(cid: CID | string): CID {
-  if (typeof cid !== "string") return cid;
-  try {
-    return CID.parse(cid);
-  } catch (error) {
-    throw new InvalidResultCidError({ cid, reason: "not a CID", cause: error });
-  }
-}
-
-async function load(cid: CID, store: MemoryBlockstore): Promise<UnixFSEntry> {
-  return rethrowAsCarError(() => exporter(cid, store), `block ${cid} is not a UnixFS node`);
-}
-
-async function rethrowAsCarError<T>(fn: () => Promise<T>, reason: string): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (error instanceof ShoalError) throw error;
-    throw new InvalidCarError({ reason, cause: error });
   }
 }

@@ -5,12 +5,11 @@ import { pipeline } from "node:stream/promises";
 
 import { CarBlockIterator } from "@ipld/car/iterator";
 import * as dagPb from "@ipld/dag-pb";
-import { exporter, type ReadableStorage, type UnixFSDirectory, type UnixFSEntry, type UnixFSFile, type RawNode } from "ipfs-unixfs-exporter";
+import { type ReadableStorage, type UnixFSDirectory, type UnixFSEntry, type UnixFSFile, type RawNode } from "ipfs-unixfs-exporter";
 import { varint } from "multiformats";
 import { equals } from "multiformats/bytes";
 import { CID } from "multiformats/cid";
 
-import { ShoalError } from "../errors/base.js";
 import {
   type BlockVerificationErrorType,
   DestinationNotEmptyError,
@@ -19,7 +18,6 @@ import {
   type InvalidCarErrorType,
   InvalidEntryNameError,
   type InvalidEntryNameErrorType,
-  InvalidResultCidError,
   type InvalidResultCidErrorType,
   type MissingBlockErrorType,
   ResultRootMismatchError,
@@ -32,6 +30,7 @@ import {
 import { MemoryBlockstore } from "./blockstore.js";
 import { MAX_RESULT_BLOCK_BYTES } from "./carFormat.js";
 import { type BlockLocation, blockKey, FileBlockstore } from "./fileBlockstore.js";
+import { checkName, load, rethrowAsCarError, toCid } from "./entries.js";
 import { verifyBlock } from "./verifyBlock.js";
 
 /** Where the exporter and the file writer read blocks from. */
@@ -135,14 +134,6 @@ export async function unpackResult(
   }
 }
 
-function toCid(cid: CID | string): CID {
-  if (typeof cid !== "string") return cid;
-  try {
-    return CID.parse(cid);
-  } catch (error) {
-    throw new InvalidResultCidError({ cid, reason: "not a CID", cause: error });
-  }
-}
 
 /** Throws DestinationNotEmptyError unless `path` is missing or an empty directory. */
 export async function checkDestination(path: string): Promise<void> {
@@ -325,11 +316,6 @@ async function* fileBytes(entry: UnixFSFile | RawNode, store: BlockSource): Asyn
   }
 }
 
-/** A name must name one entry inside its directory: not empty, `.`, `..`, and without `/` or NUL. */
-function checkName(name: string, path: string): void {
-  if (name === "" || name === "." || name === ".." || name.includes("/") || name.includes("\0"))
-    throw new InvalidEntryNameError({ path, reason: "not a plain file name (path traversal)" });
-}
 
 function duplicateOr(error: unknown, path: string): unknown {
   return (error as NodeJS.ErrnoException).code === "EEXIST"
@@ -337,16 +323,4 @@ function duplicateOr(error: unknown, path: string): unknown {
     : error;
 }
 
-async function load(cid: CID, store: BlockSource): Promise<UnixFSEntry> {
-  return rethrowAsCarError(() => exporter(cid, store), `block ${cid} is not a UnixFS node`);
-}
 
-/** Runs `fn`; errors that are not Shoal errors become InvalidCarError (with the original as cause). */
-async function rethrowAsCarError<T>(fn: () => Promise<T>, reason: string): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (error instanceof ShoalError) throw error;
-    throw new InvalidCarError({ reason, cause: error });
-  }
-}
