@@ -1,32 +1,44 @@
 /**
- * Agent overhead: from the JobPosted event (the client's submit receipt) to each agent's commit
- * transaction being sent, minus the job's own execution time, on the local chain with three
- * in-process agents. Prints p50 and p95 over the commits of 20 jobs, side by side: agents that
- * poll every 250 ms only, and agents that also follow the node's new heads (chain.wsUrl), which
- * start a sync pass and receipt lookups as each block arrives instead of at the next poll.
- * Run: `npm run bench:agent` (BENCH_JOBS to change the count, BENCH_MODES=ws or poll for one mode).
+ * Agent overhead: from the block holding JobPosted (the moment the node announces it as a new
+ * head) to each agent's commit being handed to the node, minus the job's own execution time (the
+ * run and the result's packing), with three agents, each a `shoal-agent` process of its own as
+ * providers run them, on a local chain that mines a block every BLOCK_MS (automine off, as a real
+ * chain: a transaction sent joins the pool, and is mined with the next block). The time a commit
+ * was sent and the run's time come from each agent's "result sent" log line; the head's time from
+ * this process's own newHeads subscription. Prints p50 and p95 over the commits of 20 jobs
+ * (n = 3, k = 3, the one-transaction path), side by side: agents that poll every 250 ms only, and
+ * agents that also follow the node's new heads (chain.wsUrl), which start a sync pass as each
+ * block arrives instead of at the next poll (their poll is the agent's default, every 2 s, a
+ * safety net).
+ * Run: `npm run bench:agent` (BENCH_JOBS to change the count, BENCH_MODES=ws or poll for one mode,
+ * BENCH_BLOCK_MS for the block time (default 1000), BENCH_AGENT_LOG=<dir> to keep the agents' logs there).
  */
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
 import { parseEther } from "viem";
-import { startAgent, type Agent } from "../agent/src/agent.js";
-import { loadConfig } from "../agent/src/config/config.js";
-import { createLogger } from "../agent/src/context.js";
-import { pieceCid, registerProvider, submitJob, waitForResult } from "../sdk/src/index.js";
+import { pieceCid, submitJob, waitForResult } from "../sdk/src/index.js";
 import { KEYS, startLocalChain } from "../test/helpers/localChain.js";
+import { freePort } from "../test/helpers/net.js";
+import { demoProcesses } from "./lib/demoProcesses.js";
 import { recordFigure } from "./lib/figures.js";
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 20);
 const MODES = (process.env.BENCH_MODES ?? "poll,ws").split(",") as ("ws" | "poll")[];
 const POLL_MS = 250;
+const BLOCK_MS = Number(process.env.BENCH_BLOCK_MS ?? 1000);
+const PROVIDERS = [2, 3, 4];
 
 async function run(mode: "ws" | "poll"): Promise<number[]> {
   const chain = await startLocalChain();
-  const dir = await mkdtemp(join(tmpdir(), "shoal-bench-"));
+  const demo = demoProcesses();
+  const dir = await mkdtemp(join(tmpdir(), "shoal-bench-agent-"));
+  demo.owned.workDir = dir;
   const wasm = await readFile(new URL("../examples/wasm/wordfreq.wasm", import.meta.url));
   const moduleCid = CID.create(1, raw.code, await sha256.digest(wasm)).toString();
   await mkdir(join(dir, "modules"));
@@ -36,31 +48,51 @@ async function run(mode: "ws" | "poll"): Promise<number[]> {
   await mkdir(join(dir, "pieces"));
   await writeFile(join(dir, "pieces", piece.v2), payload);
 
+  /** Each commit the agents logged: when it was sent, and the run's time to take off. */
+  const sent: { jobId: bigint; at: number; execMs: number }[] = [];
   const posted = new Map<bigint, number>();
-  const samples: number[] = [];
-  const agents: Agent[] = [];
   try {
-    for (const i of [2, 3, 4]) {
-      process.env[`SHOAL_BENCH_KEY_${i}`] = KEYS[i];
-      const config = loadConfig({
-        env: {},
-        flags: {
-          "chain.rpcUrls": [chain.rpcUrl], "chain.market": chain.market, "chain.registry": chain.registry, "chain.pollIntervalMs": POLL_MS,
-          ...(mode === "ws" ? { "chain.wsUrl": chain.rpcUrl.replace(/^http/, "ws") } : {}),
-          "keys.privateKeyEnv": `SHOAL_BENCH_KEY_${i}`, "engines.wasm.moduleDir": join(dir, "modules"), "data.pieceDir": join(dir, "pieces"),
-          stateDir: join(dir, `agent${i}`), "results.dir": join(dir, `agent${i}`, "results"), "gateway.port": 0, "policy.safetyMarginSec": 5,
+    for (const i of PROVIDERS) {
+      const config = {
+        chain: {
+          rpcUrls: [chain.rpcUrl], ...(mode === "ws" ? { wsUrl: chain.rpcUrl.replace(/^http/, "ws") } : {}),
+          // Polling only: every POLL_MS. With the subscription the poll is the agent's default
+          // (2 s), a safety net for a missed head, not what the figure waits for.
+          chainId: 31337, market: chain.market, registry: chain.registry, ...(mode === "poll" ? { pollIntervalMs: POLL_MS } : {}),
         },
+        policy: { minPrice: "0", safetyMarginSec: 5 },
+        engines: { wasm: { enabled: true, moduleDir: join(dir, "modules") }, docker: { enabled: false } },
+        data: { pieceDir: join(dir, "pieces") },
+        results: { dir: join(dir, `agent${i}`, "results") },
+        gateway: { host: "127.0.0.1", port: await freePort() },
+        stateDir: join(dir, `agent${i}`),
+        logLevel: "info",
+      };
+      await writeFile(join(dir, `agent${i}.json`), JSON.stringify(config, null, 2));
+      const agent = await demo.startAgent({ label: `agent ${i}`, config: join(dir, `agent${i}.json`), privateKey: KEYS[i]!, registerArgs: ["--stake", "100"] });
+      if (process.env.BENCH_AGENT_LOG) {
+        await mkdir(process.env.BENCH_AGENT_LOG, { recursive: true });
+        agent.stdout!.pipe(createWriteStream(join(process.env.BENCH_AGENT_LOG, `agent${i}-${mode}.log`)));
+      }
+      createInterface({ input: agent.stdout! }).on("line", (line) => {
+        if (!line.includes('"overheadMs"')) return;
+        const entry = JSON.parse(line) as { time: number; jobId: string; execMs: number };
+        sent.push({ jobId: BigInt(entry.jobId), at: entry.time, execMs: entry.execMs });
       });
-      const agent = await startAgent(config, {
-        logger: createLogger("silent"),
-        onResultSent: ({ jobId, at, execMs }) => {
-          const t0 = posted.get(jobId);
-          if (t0 !== undefined) samples.push(at - t0 - execMs);
-        },
-      });
-      agents.push(agent);
-      await registerProvider(chain.wallet(i), { registry: chain.registry, stake: parseEther("100"), gatewayUrl: agent.gateway.url, capabilities: { engines: 1, cpus: 4, memoryMb: 4096, gpus: 0 } });
     }
+
+    // When each block was announced: the head subscription, as the agents' own.
+    const announced = new Map<bigint, number>();
+    const heads = new WebSocket(chain.rpcUrl.replace(/^http/, "ws"));
+    heads.addEventListener("message", (event) => {
+      const msg = JSON.parse(String(event.data)) as { params?: { result?: { number?: string } } };
+      if (msg.params?.result?.number) announced.set(BigInt(msg.params.result.number), Date.now());
+    });
+    await new Promise((resolve, reject) => (heads.addEventListener("open", resolve), heads.addEventListener("error", reject)));
+    heads.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_subscribe", params: ["newHeads"] }));
+    const rpc = (method: string, params: unknown[] = []) => chain.publicClient.request({ method, params } as never);
+    await rpc("evm_setAutomine", [false]);
+    await rpc("evm_setIntervalMining", [BLOCK_MS]);
 
     for (let j = 0; j < JOBS; j++) {
       const spec = {
@@ -69,22 +101,31 @@ async function run(mode: "ws" | "poll"): Promise<number[]> {
         inputs: [{ piece: piece.v2, mount: "/inputs/corpus.txt", locality: false }],
         resources: { cpu: 1, memoryMb: 64, timeoutSec: 20 },
       };
-      const { jobId } = await submitJob(chain.wallet(1), { spec, replicas: 3, quorum: 3, price: parseEther("0.01"), market: chain.market, commitWindow: 120, revealWindow: 120 });
-      posted.set(jobId, Date.now());
-      await waitForResult(chain.publicClient, { jobId, market: chain.market, timeout: 60_000, pollingInterval: 50 });
+      const { jobId, hash } = await submitJob(chain.wallet(1), { spec, replicas: 3, quorum: 3, price: parseEther("0.01"), market: chain.market, commitWindow: 120, revealWindow: 120 });
+      const { blockNumber } = await chain.publicClient.getTransactionReceipt({ hash });
+      await waitForResult(chain.publicClient, { jobId, market: chain.market, timeout: 60_000, pollingInterval: 100 });
+      const at = announced.get(blockNumber);
+      if (at === undefined) throw new Error(`block ${blockNumber} (job ${jobId}) was never announced on the head subscription`);
+      posted.set(jobId, at);
     }
+    heads.close();
+    await rpc("evm_setIntervalMining", [0]);
+    await rpc("evm_setAutomine", [true]);
+    await new Promise((r) => setTimeout(r, 200)); // the last log lines
   } finally {
-    for (const a of agents) await a.stop();
+    await demo.cleanup();
     await chain.close();
-    await rm(dir, { recursive: true, force: true });
   }
-  return samples;
+  return sent.flatMap(({ jobId, at, execMs }) => {
+    const t0 = posted.get(jobId);
+    return t0 === undefined ? [] : [at - t0 - execMs];
+  });
 }
 
 const results = [];
 for (const mode of MODES) results.push({ mode, sorted: (await run(mode)).sort((a, b) => a - b) });
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-console.log(`Agent overhead, JobPosted → commit sent, excluding execution (${JOBS} jobs, 3 agents, poll ${POLL_MS} ms; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores):`);
+console.log(`Agent overhead, JobPosted's block announced → commit sent, excluding execution (${JOBS} jobs, ${PROVIDERS.length} agent processes, a block every ${BLOCK_MS} ms, poll ${POLL_MS} ms; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores):`);
 for (const { mode, sorted } of results) {
   const label = mode === "ws" ? "head subscription" : "polling only";
   console.log(`  ${label.padEnd(18)} p50 ${String(pct(sorted, 50)).padStart(4)} ms   p95 ${String(pct(sorted, 95)).padStart(4)} ms   max ${sorted.at(-1)} ms   (${sorted.length} commits)`);

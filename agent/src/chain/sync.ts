@@ -66,16 +66,23 @@ async function hashAt(client: Client, n: bigint): Promise<string | undefined> {
 
 /** One pass: returns the new cursor. Exported for tests. */
 export async function syncOnce(o: SyncOptions): Promise<bigint> {
-  const head = await getBlockNumber(o.client, { cacheTime: 0 });
-  const safe = head - BigInt(o.confirmations);
   let cursor = o.store.cursor() ?? o.fromBlock - 1n;
+  // The head, and the hash of the last block remembered at or below the cursor (read together:
+  // one round trip less before a new job's logs are read; read again in the rare pass where the
+  // node's head is below the cursor).
+  const atCursor = o.store.blockAtOrBelow(cursor);
+  const [head, hashAtCursor] = await Promise.all([
+    getBlockNumber(o.client, { cacheTime: 0 }),
+    atCursor !== undefined && atCursor.number >= o.fromBlock ? hashAt(o.client, atCursor.number) : undefined,
+  ]);
+  const safe = head - BigInt(o.confirmations);
 
   // Reorg check: the last block remembered at or below the cursor (or the head, when the node's
   // head is below the cursor) must still have the hash we saw. A head below the cursor with the
   // same hash there is a node that is behind (or a stale \`latest\`): nothing vanished, so wait.
   const remembered = o.store.blockAtOrBelow(head < cursor ? head : cursor);
   if (remembered !== undefined && remembered.number >= o.fromBlock) {
-    const now = await hashAt(o.client, remembered.number);
+    const now = remembered.number === atCursor?.number ? hashAtCursor : await hashAt(o.client, remembered.number);
     if (now !== undefined && remembered.hash !== now) {
       // The common ancestor: the highest remembered block whose hash still matches (hashes are
       // remembered at the end of each pass, not for every block, so unremembered blocks between

@@ -328,11 +328,14 @@ export function createInputResolver({
       await init();
       const piece = pieceQueryOfRef(ref);
       const prefix = `${piece.root.slice(2)}-${piece.paddedSize}-`;
+      // The cache and the first source are looked at together (each lookup is a few file-system
+      // trips); the cache still answers first.
+      const first = pieceSources[0]?.locate?.(piece).catch(() => undefined);
       const cached = await readdir(dirs.pieces).catch(() => [] as string[]);
       if (cached.some((name) => name.startsWith(prefix))) return true;
-      for (const source of pieceSources) {
+      for (const [i, source] of pieceSources.entries()) {
         if (source.locate !== undefined) {
-          const found = await source.locate(piece).catch(() => undefined);
+          const found = await (i === 0 ? first : source.locate(piece).catch(() => undefined));
           // A file that failed verification is not held: the agent never claims a job over it.
           if (found !== undefined && "file" in found && verdicts?.get(found.file.stamp, pieceKey(piece))?.ok !== false) return true;
           continue;

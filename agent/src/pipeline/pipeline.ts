@@ -18,6 +18,7 @@
  * it never sends a duplicate or conflicting transaction. Execution runs concurrently up to
  * `concurrency`; chain ingestion never waits for it.
  */
+import { randomBytes } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -28,12 +29,26 @@ import {
   type WalletClient,
   BaseError,
   ContractFunctionRevertedError,
+  encodeFunctionData,
+  toHex,
   parseEventLogs,
+  type ReadContractReturnType,
   zeroAddress,
 } from "viem";
-import { estimateContractGas, estimateFeesPerGas, getTransaction, readContract, simulateContract, waitForTransactionReceipt, writeContract } from "viem/actions";
+import {
+  estimateContractGas,
+  estimateFeesPerGas,
+  getTransaction,
+  getTransactionCount,
+  readContract,
+  sendRawTransaction,
+  simulateContract,
+  waitForTransactionReceipt,
+  writeContract,
+} from "viem/actions";
 import { describeError } from "../chain/errors.js";
 import type { Heads } from "../chain/heads.js";
+import { createNonces, type PendingCount } from "../chain/nonces.js";
 import { waitForReceipt } from "../chain/receipts.js";
 import { computeCommitment, decodeSpec, jobMarketAbi, providerRegistryAbi, resultCidBytes, type Spec } from "@shoal/sdk";
 import type { MarketEvent } from "../chain/sync.js";
@@ -93,7 +108,7 @@ export type PipelineOptions = {
   /** Called when a commit (or a single replica's reveal) is sent, with the execution time to subtract: for benchmarks. */
   onResultSent?: (timing: { jobId: bigint; at: number; execMs: number }) => void;
   /** New heads pushed by the node: a sent transaction's receipt is looked up on each, not only at the poll. */
-  heads?: Pick<Heads, "onHead">;
+  heads?: Pick<Heads, "onHead" | "up">;
   signal: AbortSignal;
 };
 
@@ -117,7 +132,17 @@ type PostedRequest = {
   distinctMiners?: boolean;
 };
 
+type ChainJob = ReadContractReturnType<typeof jobMarketAbi, "getJob">;
+
 const NEXT_FREE_SLOT = 2n ** 256n - 1n;
+/**
+ * How long fees read for one transaction serve the next ones: a few seconds, less than one
+ * Filecoin block (a base fee changes once per block, by at most 12.5 %, and the estimate carries
+ * 20 % headroom).
+ */
+const FEES_FRESH_MS = 5_000;
+/** How old a job read during evaluation may be when the claim step uses it. */
+const JOB_READ_FRESH_MS = 1_000;
 const STATUS = ["None", "Open", "Revealing", "Settled", "Expired", "Cancelled", "Failed"] as const;
 
 /**
@@ -169,27 +194,68 @@ export function createPipeline(o: PipelineOptions) {
   const holding = new Map<bigint, number>();
   /** Jobs left unclaimed for want of capacity → what deciding again needs (see {@link fitsInWindow}). */
   const deferred = new Map<bigint, { timeoutSec: number; commitWindow: number }>();
+  /**
+   * The job and the chain's time, read while a job is evaluated, for its claim step right after
+   * (a round trip less before it runs); used only while fresh ({@link JOB_READ_FRESH_MS}).
+   */
+  const readAhead = new Map<bigint, { at: number; value: Promise<[ChainJob, number]> }>();
+  /**
+   * Jobs this process evaluated and found no slot of its own in, then ran before claiming (the
+   * one-transaction path): their claimAndCommit is sent without reading the job again, and the
+   * contract's refusal says what changed. After a restart the set is empty and every such job
+   * takes the reading path, which finds a claimAndCommit that landed before the crash.
+   */
+  const ranUnclaimed = new Set<bigint>();
+  /**
+   * Gas estimates of the one-transaction path's claimAndCommit, made while the job runs (with a
+   * stand-in commitment of the same size: the gas does not depend on its value), and the head
+   * count when each was asked. Used in place of an estimate after the run only while no new head
+   * has arrived since (the subscription up throughout): the chain's state is then the one the
+   * estimate ran on, so it still holds. The account's pending count is read then too (a count
+   * read earlier is as good as one read later: see ../chain/nonces.ts), so the commit goes out
+   * one round trip after the run.
+   */
+  const estimatesAhead = new Map<bigint, { heads: number; value: Promise<bigint | undefined>; count: PendingCount | undefined }>();
+  /** Heads announced (and resubscriptions), while the subscription is up: a change means the state may have moved. */
+  let headsSeen = 0;
+  o.heads?.onHead(() => headsSeen++);
+  /** Work directories of finished runs being removed (awaited before a job runs again, and at shutdown). */
+  const cleanups = new Map<bigint, Promise<void>>();
   let running = 0;
   let wake: (() => void) | undefined;
   const multiplier = o.gasMultiplier ?? 1.3;
   /**
-   * Fees for the transactions sent in the same second, estimated once: without them viem reads the
-   * latest block and the priority fee for every transaction (two calls each, with many jobs in
-   * flight). The estimate carries viem's headroom over the base fee (1.2 times), more than a base
-   * fee can rise in one block. A node that cannot estimate EIP-1559 fees leaves it to viem.
+   * Fees for the transactions sent within {@link FEES_FRESH_MS}, estimated once: without them viem
+   * reads the latest block and the priority fee for every transaction (two calls each, with many
+   * jobs in flight). The estimate carries viem's headroom over the base fee (1.2 times), more than a
+   * base fee can rise in one block. They are read again as a job is evaluated, so a transaction
+   * rarely waits for them. A node that cannot estimate EIP-1559 fees leaves it to viem.
    */
   let fees: { at: number; value: Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | undefined> } | undefined;
   const currentFees = () => {
-    if (!fees || Date.now() - fees.at > 1_000) {
+    if (!fees || Date.now() - fees.at > FEES_FRESH_MS) {
       fees = { at: Date.now(), value: estimateFeesPerGas(o.publicClient).then(({ maxFeePerGas, maxPriorityFeePerGas }) => ({ maxFeePerGas, maxPriorityFeePerGas }), () => undefined) };
     }
     return fees.value;
   };
 
+  /** Nonces of the transactions signed here (a local account): see ../chain/nonces.ts. */
+  const nonces =
+    o.account.type === "local"
+      ? createNonces(() => getTransactionCount(o.publicClient, { address: me, blockTag: "pending" }))
+      : undefined;
+
   const request = (row: JobRow) => JSON.parse(row.request) as PostedRequest;
   const spec = (row: JobRow) => decodeSpec(request(row).spec);
   const chainJob = (jobId: bigint) =>
     readContract(o.publicClient, { address: o.market, abi: jobMarketAbi, functionName: "getJob", args: [jobId] });
+  /** The job and the chain's time, read together; taken from {@link readAhead} when fresh. */
+  const jobAndNow = (jobId: bigint): Promise<[ChainJob, number]> => {
+    const ahead = readAhead.get(jobId);
+    readAhead.delete(jobId);
+    if (ahead && Date.now() - ahead.at <= JOB_READ_FRESH_MS) return ahead.value;
+    return Promise.all([chainJob(jobId), now()]);
+  };
   const chainSlot = (jobId: bigint, slot: number) =>
     readContract(o.publicClient, { address: o.market, abi: jobMarketAbi, functionName: "getSlot", args: [jobId, BigInt(slot)] });
   const now = async () => Number((await o.publicClient.getBlock()).timestamp);
@@ -206,6 +272,9 @@ export function createPipeline(o: PipelineOptions) {
     seenAt.delete(jobId);
     execMs.delete(jobId);
     holding.delete(jobId);
+    readAhead.delete(jobId);
+    ranUnclaimed.delete(jobId);
+    estimatesAhead.delete(jobId);
     if (waiting.delete(jobId)) o.metrics.waitingOnJobs.set(waiting.size);
     if (deferred.delete(jobId)) o.metrics.waitingForCapacity.set(deferred.size);
   };
@@ -238,19 +307,71 @@ export function createPipeline(o: PipelineOptions) {
     return ok;
   };
 
+  type MarketCall = "claim" | "claimAndCommit" | "commit" | "reveal" | "finalize" | "withdraw";
+  /** What was read for a transaction before it was due: the node's gas estimate on the current state, the pending count. */
+  type Known = { estimate?: bigint | undefined; count?: PendingCount | undefined };
+
   /**
-   * Sends one market transaction for `row`, recording its hash before waiting, so a restart waits
-   * for that transaction instead of sending another. Gas: the node's estimate plus headroom, and
-   * never less than a callback's limit needs.
+   * Hands one market transaction to the node and returns its hash and gas limit. Gas: the node's
+   * estimate plus headroom, and never less than `gasFor` says (a callback's limit). The estimate
+   * executes the call as the simulation would, and a revert fails it with the contract's error
+   * (what the steps read to decide). It is asked for the address alone: with the local account
+   * viem would first prepare a whole transaction (nonce, block, priority fee), three calls thrown
+   * away. Only when the node refuses to estimate does a simulation tell a revert apart from a call
+   * that needs more gas than the node would estimate. The nonce's count and the fees are read at
+   * the same time as the estimate, and a local account signs here, so the transaction goes out one
+   * round trip after the estimate's answer.
+   */
+  async function transmit(functionName: MarketCall, args: readonly unknown[], gasFor?: (estimate: bigint | undefined) => bigint, known: Known = {}) {
+    const call = { address: o.market, abi: jobMarketAbi, functionName, args, account: o.account, chain: o.walletClient.chain } as const;
+    const count = known.count ?? nonces?.read();
+    const feesNow = currentFees();
+    let estimate = known.estimate;
+    if (estimate === undefined) {
+      try {
+        estimate = await estimateContractGas(o.publicClient, { ...call, account: o.account.address } as never);
+      } catch (error) {
+        if (!gasFor || gasFor(undefined) === 0n) throw error;
+        await simulateContract(o.publicClient, call as never);
+      }
+    }
+    const padded = estimate === undefined ? 0n : (estimate * BigInt(Math.round(multiplier * 100))) / 100n;
+    const floor = gasFor ? gasFor(estimate) : 0n;
+    const gas = padded > floor ? padded : floor;
+    const fees = await feesNow;
+    if (!count || !fees || !o.account.signTransaction || !o.walletClient.chain) {
+      return { hash: await writeContract(o.walletClient, { ...(call as object), gas, ...fees } as never), gas };
+    }
+    const nonce = await count.take();
+    try {
+      const serializedTransaction = await o.account.signTransaction({
+        type: "eip1559", chainId: o.walletClient.chain.id, nonce: nonce.nonce, to: o.market, value: 0n, gas, ...fees,
+        data: encodeFunctionData({ abi: jobMarketAbi, functionName, args } as never),
+      });
+      const hash = await sendRawTransaction(o.walletClient, { serializedTransaction });
+      nonce.answered(true);
+      return { hash, gas };
+    } catch (error) {
+      nonce.answered(false);
+      throw error;
+    }
+  }
+
+  /**
+   * Sends one market transaction for `row` and waits for its receipt, recording its hash before
+   * waiting, so a restart waits for that transaction instead of sending another. A transaction
+   * that reverted once mined (another's landed first in the same block) is simulated again at
+   * its block, so the step reads the contract's error by name, as from a refused estimate.
    */
   async function send(
     row: JobRow,
     kind: string,
-    functionName: "claim" | "claimAndCommit" | "commit" | "reveal" | "finalize" | "withdraw",
+    functionName: MarketCall,
     args: readonly unknown[],
     gasFor?: (estimate: bigint | undefined) => bigint,
     /** Called once the node has taken the transaction, before its receipt is waited for. */
     sent?: () => void,
+    known?: Known,
   ) {
     const recorded = row.txs[kind];
     // A transaction sent before a crash is waited for, not sent again; one the chain no longer
@@ -259,29 +380,21 @@ export function createPipeline(o: PipelineOptions) {
       const receipt = await waitForTransactionReceipt(o.publicClient, { hash: recorded as Hex }).catch(() => undefined);
       if (receipt?.status === "success") return receipt;
     }
-    const call = { address: o.market, abi: jobMarketAbi, functionName, args, account: o.account, chain: o.walletClient.chain } as const;
-    // The estimate executes the call as the simulation would, and a revert fails it with the
-    // contract's error (what the steps read to decide). It is asked for the address alone: with
-    // the local account viem would first prepare a whole transaction (nonce, block, priority fee),
-    // three calls thrown away. Only when the node refuses to estimate does a simulation tell a
-    // revert apart from a call that needs more gas than the node would estimate.
-    let estimate: bigint | undefined;
-    try {
-      estimate = await estimateContractGas(o.publicClient, { ...call, account: o.account.address } as never);
-    } catch (error) {
-      if (!gasFor || gasFor(undefined) === 0n) throw error;
-      await simulateContract(o.publicClient, call as never);
-    }
-    const padded = estimate === undefined ? 0n : (estimate * BigInt(Math.round(multiplier * 100))) / 100n;
-    const floor = gasFor ? gasFor(estimate) : 0n;
-    const gas = padded > floor ? padded : floor;
-    const hash = await writeContract(o.walletClient, { ...(call as object), gas, ...(await currentFees()) } as never);
+    const { hash, gas } = await transmit(functionName, args, gasFor, known);
+    sent?.();
     o.store.recordTx(row.jobId, kind, hash);
     o.metrics.txSent.inc({ kind });
-    sent?.();
     const receipt = await waitForReceipt(o.publicClient, hash, o.heads);
     if (receipt.status !== "success") {
       const outOfGas = receipt.gasUsed >= gas;
+      if (!outOfGas) {
+        // Throws the contract's error when the call still reverts on the block's state.
+        await simulateContract(o.publicClient, {
+          address: o.market, abi: jobMarketAbi, functionName, args, account: o.account.address, blockNumber: receipt.blockNumber,
+        } as never).catch((error: unknown) => {
+          if (revertName(error) !== undefined) throw error;
+        });
+      }
       throw new Error(`${kind} transaction ${hash} reverted${outOfGas ? ` out of gas (used all ${gas})` : ` (used ${receipt.gasUsed} of ${gas} gas)`}`);
     }
     return receipt;
@@ -324,6 +437,11 @@ export function createPipeline(o: PipelineOptions) {
       o.metrics.jobsRefused.inc({ reason: "bad_spec" });
       return move(row, "refused", { reason: `bad spec: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` });
     }
+    // What the claim step reads first, read while the policy decides (dropped if it refuses).
+    const ahead = { at: Date.now(), value: Promise.all([chainJob(row.jobId), now()]) };
+    ahead.value.catch(() => {});
+    readAhead.set(row.jobId, ahead);
+    void currentFees(); // fresh for the transaction that follows, rather than read on its path
     const decision = await decide(
       {
         spec: s, price: BigInt(req.price), token: req.token, collateral: BigInt(req.collateral), deadline: req.deadline,
@@ -422,17 +540,30 @@ export function createPipeline(o: PipelineOptions) {
   }
 
   async function claimSlot(row: JobRow) {
-    const job = await chainJob(row.jobId);
+    const [job, chainNow] = await jobAndNow(row.jobId);
     // Already ours? (a claim sent before a crash)
     const held = await ourSlot(row.jobId, job.claimed);
     if (held !== undefined) return move(row, "claimed", { slot: held });
     if (STATUS[job.status] !== "Open") return move(row, "abandoned", { reason: `job is ${STATUS[job.status]}` });
-    const chainNow = await now();
     if (chainNow >= job.deadline) return move(row, "abandoned", { reason: "deadline passed" });
     const req = request(row);
     if (runsBeforeClaim(spec(row), req, o.policy)) {
       o.logger.info({ jobId: row.jobId.toString() }, `job ${row.jobId}: short and deterministic: running it before claiming, then claimAndCommit`);
-      return move(row, "claimed");
+      const moved = move(row, "claimed");
+      if (moved) {
+        ranUnclaimed.add(row.jobId);
+        if (o.heads?.up()) {
+          const stand = computeCommitment({ jobId: row.jobId, provider: me, resultCid: toHex(randomBytes(36)) });
+          const { inputs, proofs } = localityArgs(req);
+          const heads = headsSeen;
+          const value = estimateContractGas(o.publicClient, {
+            address: o.market, abi: jobMarketAbi, functionName: "claimAndCommit", account: me,
+            args: [row.jobId, NEXT_FREE_SLOT, inputs, proofs, [], stand.hash, stand.seal],
+          }).catch(() => undefined);
+          estimatesAhead.set(row.jobId, { heads, value, count: nonces?.read() });
+        }
+      }
+      return moved;
     }
     const slot = await freeSlot(row.jobId, job, chainNow);
     if (slot === undefined) throw new Later("all slots taken; waiting for one to reopen");
@@ -507,6 +638,7 @@ export function createPipeline(o: PipelineOptions) {
       return move(row, "failed", { reason: `input: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` });
     }
     const outputDir = join(o.workDir, "jobs", row.jobId.toString(), "out");
+    await cleanups.get(row.jobId); // an earlier attempt's directory, still being removed
     await rm(outputDir, { recursive: true, force: true });
     await mkdir(outputDir, { recursive: true });
     o.metrics.running.set(running);
@@ -555,7 +687,13 @@ export function createPipeline(o: PipelineOptions) {
     } finally {
       o.signal.removeEventListener("abort", stop);
       mounted.delete(row.jobId);
-      await rm(join(o.workDir, "jobs", row.jobId.toString()), { recursive: true, force: true });
+      // Removed off the job's path: its commit need not wait for the file system.
+      const removal: Promise<void> = rm(join(o.workDir, "jobs", row.jobId.toString()), { recursive: true, force: true })
+        .catch((error: unknown) => o.logger.warn({ jobId: row.jobId.toString(), err: describeError(error) }, "could not remove the job's work directory"))
+        .finally(() => {
+          if (cleanups.get(row.jobId) === removal) cleanups.delete(row.jobId);
+        });
+      cleanups.set(row.jobId, removal);
     }
   }
 
@@ -564,9 +702,11 @@ export function createPipeline(o: PipelineOptions) {
     const seen = seenAt.get(row.jobId);
     if (seen === undefined) return; // counted already, or seen before a restart
     const ran = execMs.get(row.jobId) ?? 0;
-    o.metrics.postedToCommitSeconds.observe((Date.now() - seen - ran) / 1000);
+    const overheadMs = Date.now() - seen - ran;
+    o.metrics.postedToCommitSeconds.observe(overheadMs / 1000);
     seenAt.delete(row.jobId);
     execMs.delete(row.jobId);
+    o.logger.info({ jobId: row.jobId.toString(), overheadMs, execMs: ran }, `job ${row.jobId}: result sent ${overheadMs} ms after JobPosted was read, the run's ${ran} ms aside`);
     o.onResultSent?.({ jobId: row.jobId, at: Date.now(), execMs: ran });
   }
 
@@ -578,7 +718,22 @@ export function createPipeline(o: PipelineOptions) {
    * recorded and then removed by a reorg is sent again while the job still lets it.
    */
   async function claimAndCommit(row: JobRow) {
-    const job = await chainJob(row.jobId);
+    if (ranUnclaimed.delete(row.jobId) && row.txs.claimAndCommit === undefined) {
+      // Run here after reading no slot of ours, and nothing sent since: straight to the call. The
+      // contract checks what the reads below would (the job Open, before its deadline, a slot
+      // free), and a refusal other than a full job ends it as below; a full job may still have a
+      // slot to reopen, which the reading path finds.
+      const ahead = estimatesAhead.get(row.jobId);
+      estimatesAhead.delete(row.jobId);
+      let estimate: bigint | undefined;
+      if (ahead && o.heads?.up() && ahead.heads === headsSeen) {
+        estimate = await ahead.value;
+        if (ahead.heads !== headsSeen) estimate = undefined; // a head came while it was computed
+      }
+      const committed = await sendClaimAndCommit(row, NEXT_FREE_SLOT, { estimate, count: ahead?.count });
+      if (committed !== undefined) return committed;
+    }
+    const [job, chainNow] = await Promise.all([chainJob(row.jobId), now()]);
     const held = await ourSlot(row.jobId, job.claimed);
     if (held !== undefined) {
       if ((await chainSlot(row.jobId, held)).committed) return move(row, "committed", { slot: held });
@@ -586,7 +741,6 @@ export function createPipeline(o: PipelineOptions) {
     }
     const status = STATUS[job.status];
     if (status !== "Open") return move(row, "lost", { reason: `job ${status} before our claimAndCommit (nothing locked)` });
-    const chainNow = await now();
     if (chainNow >= job.deadline) return move(row, "lost", { reason: "deadline passed before our claimAndCommit (nothing locked)" });
     const slot = await freeSlot(row.jobId, job, chainNow);
     if (slot === undefined) {
@@ -594,23 +748,34 @@ export function createPipeline(o: PipelineOptions) {
       for (let i = 0; i < job.claimed; i++) if (!(await chainSlot(row.jobId, i)).committed) throw new Later("all slots taken; waiting for one to reopen");
       return move(row, "lost", { reason: "every slot taken and committed before our claimAndCommit (nothing locked)" });
     }
+    const asked = slot === job.claimed ? NEXT_FREE_SLOT : BigInt(slot);
+    return (await sendClaimAndCommit(row, asked)) ?? move(row, "lost", { reason: "SlotUnavailable: claimAndCommit refused (nothing locked)" });
+  }
+
+  /**
+   * Sends claimAndCommit for slot `asked` (or the next free one: NEXT_FREE_SLOT) and records the
+   * slot its SlotClaimed event names. Returns the step's outcome, or undefined when the contract
+   * said the slot is taken (SlotUnavailable): the caller decides whether that loses the job.
+   */
+  async function sendClaimAndCommit(row: JobRow, asked: bigint, known?: Known): Promise<boolean | undefined> {
     const { inputs, proofs } = localityArgs(request(row));
     const { hash, seal } = computeCommitment({ jobId: row.jobId, provider: me, resultCid: row.resultCid as Hex });
-    const asked = slot === job.claimed ? NEXT_FREE_SLOT : BigInt(slot);
     let receipt;
     try {
-      receipt = await send(row, "claimAndCommit", "claimAndCommit", [row.jobId, asked, inputs, proofs, [], hash, seal], undefined, () => resultSent(row));
+      receipt = await send(row, "claimAndCommit", "claimAndCommit", [row.jobId, asked, inputs, proofs, [], hash, seal], undefined, () => resultSent(row), known);
     } catch (error) {
       const name = revertName(error);
-      // Raced: the slots filled, the quorum formed, or the deadline passed while we ran. The
-      // call reverted whole: nothing is locked, and the job is lost to us.
-      if (name === "SlotUnavailable" || name === "JobNotInStatus" || name === "JobDeadlinePassed" || name === "MinerRequired" || name === "MinerAlreadyInJob") {
+      if (name === "SlotUnavailable") return undefined;
+      // Raced: the quorum formed, or the deadline passed while we ran. The call reverted whole:
+      // nothing is locked, and the job is lost to us.
+      if (name === "JobNotInStatus" || name === "JobDeadlinePassed" || name === "MinerRequired" || name === "MinerAlreadyInJob") {
         return move(row, "lost", { reason: `${name}: claimAndCommit refused (nothing locked)` });
       }
       throw error;
     }
     const [claimedEvent] = parseEventLogs({ abi: jobMarketAbi, eventName: "SlotClaimed", logs: receipt.logs });
-    return move(row, "committed", { slot: claimedEvent ? Number(claimedEvent.args.slot) : slot });
+    if (!claimedEvent) throw new Error(`claimAndCommit transaction ${receipt.transactionHash} succeeded without a SlotClaimed event`);
+    return move(row, "committed", { slot: Number(claimedEvent.args.slot) });
   }
 
   async function commit(row: JobRow) {
@@ -799,6 +964,7 @@ export function createPipeline(o: PipelineOptions) {
         wake = undefined;
       }
       while (busy.size) await new Promise((r) => setTimeout(r, 20));
+      await Promise.all(cleanups.values());
     },
     /** Withdraws everything settled jobs owe this provider, in one transaction per token. */
     async withdrawEarnings(): Promise<bigint> {
@@ -810,9 +976,8 @@ export function createPipeline(o: PipelineOptions) {
         if (amount > 0n && request(row).token === zeroAddress) (owed.push(row.jobId), (total += amount));
       }
       if (owed.length === 0) return 0n;
-      const hash = await writeContract(o.walletClient, {
-        address: o.market, abi: jobMarketAbi, functionName: "withdraw", args: [zeroAddress, owed], account: o.account, chain: o.walletClient.chain,
-      });
+      // Through the pipeline's own nonces, so it never takes one a job's transaction holds.
+      const { hash } = await transmit("withdraw", [zeroAddress, owed]);
       await waitForTransactionReceipt(o.publicClient, { hash });
       o.metrics.txSent.inc({ kind: "withdraw" });
       return total;
@@ -825,7 +990,8 @@ export function createPipeline(o: PipelineOptions) {
      */
     memory: () => ({
       busy: busy.size, retryAt: retryAt.size, mounted: mounted.size, seenAt: seenAt.size, execMs: execMs.size,
-      waiting: waiting.size, holding: holding.size, deferred: deferred.size,
+      waiting: waiting.size, holding: holding.size, deferred: deferred.size, readAhead: readAhead.size,
+      ranUnclaimed: ranUnclaimed.size, estimatesAhead: estimatesAhead.size, cleanups: cleanups.size,
     }),
   };
 }

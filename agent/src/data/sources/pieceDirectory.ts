@@ -39,7 +39,8 @@ export function pieceDirectory({ dir, index }: PieceDirectoryOptions): PieceSour
   let listing: { stamp: string; byRoot: Map<string, Entry[]> } | undefined;
 
   async function entriesFor(piece: PieceQuery): Promise<Entry[]> {
-    const stamp = `${await mtimeOf(root)}:${indexPath ? await mtimeOf(indexPath) : ""}`;
+    const [rootTime, indexTime] = await Promise.all([mtimeOf(root), indexPath ? mtimeOf(indexPath) : ""]);
+    const stamp = `${rootTime}:${indexTime}`;
     if (listing?.stamp !== stamp) listing = { stamp, byRoot: await list(root, indexPath) };
     return (listing.byRoot.get(piece.root) ?? []).filter(
       (entry) => entry.paddedSize === undefined || entry.paddedSize === piece.paddedSize,
@@ -51,11 +52,12 @@ export function pieceDirectory({ dir, index }: PieceDirectoryOptions): PieceSour
    * the piece, as the real path it was found at; or why the entries found are refused.
    */
   async function locate(piece: PieceQuery): Promise<LocateResult> {
-    const candidates = await entriesFor(piece);
+    // Lookups that do not depend on each other run together: each is a trip through libuv's
+    // thread pool, and on a busy machine a trip costs far more than the system call.
+    const [candidates, realRoot] = await Promise.all([entriesFor(piece), realpath(root).catch(() => root)]);
     // Prefer a name that tells the padding the query lacks.
     candidates.sort((a, b) => Number(b.padding !== undefined) - Number(a.padding !== undefined));
     const refused: string[] = [];
-    const realRoot = await realpath(root).catch(() => root);
     for (const entry of candidates) {
       let path: string;
       try {
@@ -70,7 +72,11 @@ export function pieceDirectory({ dir, index }: PieceDirectoryOptions): PieceSour
         refused.push(`${entry.path} leads out of the piece directory (to ${path})`);
         continue;
       }
-      const stats = await stat(path, { bigint: true }).catch(() => undefined);
+      // Both read metadata only (access opens nothing, so a FIFO or a device is never touched).
+      const [stats, readable] = await Promise.all([
+        stat(path, { bigint: true }).catch(() => undefined),
+        access(path, constants.R_OK).then(() => undefined, (error: NodeJS.ErrnoException) => error.code ?? "error"),
+      ]);
       if (stats === undefined) continue;
       if (!stats.isFile()) {
         refused.push(`${entry.path} is not a regular file`);
@@ -81,10 +87,8 @@ export function pieceDirectory({ dir, index }: PieceDirectoryOptions): PieceSour
         refused.push(`${entry.path} holds ${size} bytes, which fits neither the payload nor the Fr32 layout of a ${piece.paddedSize}-byte piece`);
         continue;
       }
-      try {
-        await access(path, constants.R_OK);
-      } catch (error) {
-        refused.push(`${entry.path} cannot be read (${(error as NodeJS.ErrnoException).code})`);
+      if (readable !== undefined) {
+        refused.push(`${entry.path} cannot be read (${readable})`);
         continue;
       }
       const stamp: FileStamp = { path, dev: stats.dev, ino: stats.ino, size, mtimeNs: stats.mtimeNs };
