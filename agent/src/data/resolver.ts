@@ -115,6 +115,27 @@ export function createInputResolver({
   const root = resolve(workDir);
   const dirs = { pieces: join(root, "pieces"), cids: join(root, "cids"), tmp: join(root, "tmp") };
   const pieceSources = sources.filter((s): s is PieceSource => s.kind === "piece");
+  /**
+   * Where `has` (the policy, as a job is evaluated) found each piece, for the `resolve` that
+   * follows within {@link LOCATED_FRESH_MS}: a file's stamp (device, inode, size, mtime) was taken
+   * when it was found, and a file that changes after that fails the job with INPUT_CHANGED
+   * whether it was found once or twice. Taken by `resolve`; stale entries go on the next `has`.
+   */
+  const located = new Map<string, { at: number; value: Promise<LocateResult | undefined> }>();
+  const locate = (source: PieceSource, piece: PieceQuery, remember: boolean): Promise<LocateResult | undefined> => {
+    const key = `${pieceSources.indexOf(source)}:${pieceKey(piece)}`;
+    const now = performance.now();
+    if (remember) {
+      for (const [k, entry] of located) if (now - entry.at > LOCATED_FRESH_MS) located.delete(k);
+      const value = source.locate!(piece);
+      value.catch(() => {}); // a failure is read by whoever takes it
+      located.set(key, { at: now, value });
+      return value;
+    }
+    const earlier = located.get(key);
+    located.delete(key);
+    return earlier !== undefined && now - earlier.at <= LOCATED_FRESH_MS ? earlier.value : source.locate!(piece);
+  };
   const cidSources = sources.filter((s): s is CidSource => s.kind === "cid");
   const maxCid = BigInt(maxCidBytes ?? DEFAULT_MAX_CID_BYTES);
   const flight = singleFlight<string>();
@@ -199,7 +220,7 @@ export function createInputResolver({
       if (source.locate === undefined) continue;
       let found: LocateResult;
       try {
-        found = await source.locate(piece);
+        found = await locate(source, piece, false);
       } catch (error) {
         failures.push(asInputError(error, piece.cid, source.name));
         continue;
@@ -330,12 +351,12 @@ export function createInputResolver({
       const prefix = `${piece.root.slice(2)}-${piece.paddedSize}-`;
       // The cache and the first source are looked at together (each lookup is a few file-system
       // trips); the cache still answers first.
-      const first = pieceSources[0]?.locate?.(piece).catch(() => undefined);
+      const first = pieceSources[0]?.locate ? locate(pieceSources[0], piece, true).catch(() => undefined) : undefined;
       const cached = await readdir(dirs.pieces).catch(() => [] as string[]);
       if (cached.some((name) => name.startsWith(prefix))) return true;
       for (const [i, source] of pieceSources.entries()) {
         if (source.locate !== undefined) {
-          const found = await (i === 0 ? first : source.locate(piece).catch(() => undefined));
+          const found = await (i === 0 ? first : locate(source, piece, true).catch(() => undefined));
           // A file that failed verification is not held: the agent never claims a job over it.
           if (found !== undefined && "file" in found && verdicts?.get(found.file.stamp, pieceKey(piece))?.ok !== false) return true;
           continue;
@@ -385,6 +406,9 @@ function mountsInPlace(file: StoredFile, piece: PieceQuery): boolean {
 }
 
 /** The key a verdict is kept under: what the file was verified as. */
+/** How long a piece found by `has` serves the `resolve` that follows. */
+const LOCATED_FRESH_MS = 2_000;
+
 function pieceKey(piece: PieceQuery): string {
   return `${piece.root}-${piece.paddedSize}`;
 }

@@ -442,6 +442,9 @@ export function createPipeline(o: PipelineOptions) {
     ahead.value.catch(() => {});
     readAhead.set(row.jobId, ahead);
     void currentFees(); // fresh for the transaction that follows, rather than read on its path
+    // The registry's record of this provider (free stake, bound miner), read with the others.
+    const self = readContract(o.publicClient, { address: o.registry, abi: providerRegistryAbi, functionName: "provider", args: [me] });
+    self.catch(() => {});
     const decision = await decide(
       {
         spec: s, price: BigInt(req.price), token: req.token, collateral: BigInt(req.collateral), deadline: req.deadline,
@@ -455,11 +458,10 @@ export function createPipeline(o: PipelineOptions) {
         hasInput: (input) => o.inputs.has(input),
         hasLocalityProof: (root, size) => o.locality.some((p) => p.root.toLowerCase() === root.toLowerCase() && p.paddedSize === size),
         freeStake: async () => {
-          const p = await readContract(o.publicClient, { address: o.registry, abi: providerRegistryAbi, functionName: "provider", args: [me] });
+          const p = await self;
           return p.active ? p.stake - p.locked : 0n;
         },
-        minerId: async () =>
-          (await readContract(o.publicClient, { address: o.registry, abi: providerRegistryAbi, functionName: "provider", args: [me] })).minerId,
+        minerId: async () => (await self).minerId,
         slotMiners: async () => {
           const job = await chainJob(row.jobId);
           return Promise.all(Array.from({ length: job.claimed }, async (_, i) => (await chainSlot(row.jobId, i)).minerId));
@@ -639,8 +641,11 @@ export function createPipeline(o: PipelineOptions) {
     }
     const outputDir = join(o.workDir, "jobs", row.jobId.toString(), "out");
     await cleanups.get(row.jobId); // an earlier attempt's directory, still being removed
-    await rm(outputDir, { recursive: true, force: true });
-    await mkdir(outputDir, { recursive: true });
+    // A directory left by an attempt before a crash is emptied first (mkdir says whether it made one).
+    if ((await mkdir(outputDir, { recursive: true })) === undefined) {
+      await rm(outputDir, { recursive: true, force: true });
+      await mkdir(outputDir, { recursive: true });
+    }
     o.metrics.running.set(running);
     const started = Date.now();
     // A piece still being verified in the background stops the run as soon as it fails.
