@@ -442,9 +442,10 @@ export function createPipeline(o: PipelineOptions) {
     ahead.value.catch(() => {});
     readAhead.set(row.jobId, ahead);
     void currentFees(); // fresh for the transaction that follows, rather than read on its path
-    // The registry's record of this provider (free stake, bound miner), read with the others.
-    const self = readContract(o.publicClient, { address: o.registry, abi: providerRegistryAbi, functionName: "provider", args: [me] });
-    self.catch(() => {});
+    // The registry's record of this provider (free stake, bound miner), read when the policy asks,
+    // after its local checks: the latest word on a stake that registration or settlements change.
+    let self: ReturnType<typeof readProvider> | undefined;
+    const readProvider = () => readContract(o.publicClient, { address: o.registry, abi: providerRegistryAbi, functionName: "provider", args: [me] });
     const decision = await decide(
       {
         spec: s, price: BigInt(req.price), token: req.token, collateral: BigInt(req.collateral), deadline: req.deadline,
@@ -458,10 +459,10 @@ export function createPipeline(o: PipelineOptions) {
         hasInput: (input) => o.inputs.has(input),
         hasLocalityProof: (root, size) => o.locality.some((p) => p.root.toLowerCase() === root.toLowerCase() && p.paddedSize === size),
         freeStake: async () => {
-          const p = await self;
+          const p = await (self ??= readProvider());
           return p.active ? p.stake - p.locked : 0n;
         },
-        minerId: async () => (await self).minerId,
+        minerId: async () => (await (self ??= readProvider())).minerId,
         slotMiners: async () => {
           const job = await chainJob(row.jobId);
           return Promise.all(Array.from({ length: job.claimed }, async (_, i) => (await chainSlot(row.jobId, i)).minerId));
@@ -825,15 +826,22 @@ export function createPipeline(o: PipelineOptions) {
     // The quorum-th reveal settles and runs the callback. Reveals still due from others may land
     // first (in the same block), making ours the settling one: then it needs the settling gas.
     const othersDue = !direct && popcount(BigInt(job.revealedMask)) < req.quorum - 1;
+    let receipt;
     try {
-      await send(row, "reveal", "reveal", [row.jobId, BigInt(slot), row.resultCid as Hex], (estimate) => settlingGas(req, estimate, othersDue), direct ? () => resultSent(row) : undefined);
+      receipt = await send(row, "reveal", "reveal", [row.jobId, BigInt(slot), row.resultCid as Hex], (estimate) => settlingGas(req, estimate, othersDue), direct ? () => resultSent(row) : undefined);
     } catch (error) {
       const name = revertName(error);
       if (name === "NotInQuorum" || name === "RevealMismatch") return move(row, "lost", { reason: "our result is not the agreed one" });
       if (name === "RevealWindowClosed" || name === "JobNotInStatus") return move(row, "lost", { reason: name });
       throw error;
     }
-    return move(row, "revealed");
+    // Our reveal settled the job (the quorum-th, or a single replica's): settled now, without the
+    // settle step's read.
+    const settled = parseEventLogs({ abi: jobMarketAbi, eventName: "JobFinalized", logs: receipt.logs }).some(
+      (e) => e.args.jobId === row.jobId && STATUS[e.args.status] === "Settled",
+    );
+    if (!move(row, "revealed")) return false;
+    return settled ? move({ ...row, state: "revealed" }, "settled") : true;
   }
 
   async function settle(row: JobRow) {
