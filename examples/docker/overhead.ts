@@ -1,10 +1,13 @@
 // Docker executor overhead, side by side in one run (issue 12): the word-count job through the
 // executor with its warm pool of output holders, through the executor without the pool (each job
 // makes its own volume and holder), as `docker run --rm` of the same image with the same locks
-// (no network, read-only root and inputs, nobody, memory limit; output to a bind mount), and the
-// same busybox script run directly on the host. Runs alternate, so a change in the machine's load
-// touches each alike; between runs the executors finish their off-path work (removals, the pool's
-// refill), as they do between jobs that come seconds apart.
+// (no network, read-only root and inputs, nobody, memory limit; output to a bind mount), the
+// same busybox script run directly on the host, and the engine's own floor: a container of the
+// same image that runs `true`, read-only and without network as a job's, with no mounts or
+// limits, created, started and waited for through the API (what any design that starts a
+// container per job pays before the job's first instruction). Runs alternate, so a change in
+// the machine's load touches each alike; between runs the executors finish their off-path work
+// (removals, the pool's refill), as they do between jobs that come seconds apart.
 //
 //   scripts/ci/start-docker.sh
 //   npx tsx examples/docker/overhead.ts [runs=9] [corpusKiB=64] [outputMount=volume|bind]
@@ -57,7 +60,7 @@ for (const applet of (await run(BUSYBOX, ["--list"])).stdout.split("\n").filter(
 }
 
 const spec = buildSpec({ version: 1, engine: { type: "docker", image: image.ref }, resources: { memoryMb: 256, timeoutSec: 60 } });
-const ms = { pooled: [] as number[], unpooled: [] as number[], cli: [] as number[], host: [] as number[] };
+const ms = { pooled: [] as number[], unpooled: [] as number[], cli: [] as number[], host: [] as number[], floor: [] as number[] };
 const outputs = new Set<string>();
 const load: number[] = [];
 for (let i = 0; i < runs; i++) {
@@ -87,6 +90,18 @@ for (let i = 0; i < runs; i++) {
   ms.cli.push(performance.now() - t);
   outputs.add(await readFile(join(outCli, "wordfreq.txt"), "utf8"));
 
+  // The engine's floor: create, start and wait for a container that exits at once.
+  t = performance.now();
+  // Read-only root and no network, as a job's: a writable layer doubles the start here.
+  const bare = await docker.createContainer({
+    Image: image.id, Entrypoint: ["/bin/true"], Cmd: [], NetworkDisabled: true,
+    HostConfig: { NetworkMode: "none", ReadonlyRootfs: true, LogConfig: { Type: "none", Config: {} } },
+  });
+  await bare.start();
+  await bare.wait();
+  ms.floor.push(performance.now() - t);
+  await bare.remove({ force: true });
+
   const outHost = join(base, `host-${i}`);
   await mkdir(outHost);
   t = performance.now();
@@ -110,6 +125,7 @@ row("docker run --rm (same image and locks)", ms.cli);
 row("Docker executor run(), warm holder pool", ms.pooled, pct(ms.pooled, 50) / cli);
 row("Docker executor run(), holder made per job", ms.unpooled, pct(ms.unpooled, 50) / cli);
 row("host (busybox sh wordcount.sh)", ms.host);
+row("engine floor: create + start + wait, `true`", ms.floor, pct(ms.floor, 50) / cli);
 console.log(`where run()'s time goes (p50, ms):        pooled   per job`);
 for (const key of ["imageMs", "createMs", "attachMs", "startMs", "waitMs", "inspectAndCopyMs", "total", "removeMs"] as const) {
   const label = {
@@ -130,4 +146,9 @@ recordFigure({
   better: "lower", baseline: { label: "docker run --rm, same image and locks", value: Number(cli.toFixed(1)) }, goal: { op: "<=", value: 100 },
   anchor: "Bacalhau ≈ 630 ms per no-op job",
   note: `holder made per job: p50 ${pct(ms.unpooled, 50).toFixed(0)} ms; engine start p50 ${pct(timings.pooled.map((t) => t.startMs), 50).toFixed(0)} ms; load average ${pct(load, 50).toFixed(1)}`,
+});
+recordFigure({
+  section: "docker", name: "Docker engine floor: a container of `true` created, started and waited for (API, no mounts), p50", value: Number(pct(ms.floor, 50).toFixed(1)),
+  unit: "ms", better: "lower", baseline: { label: "docker run --rm, same image and locks", value: Number(cli.toFixed(1)) },
+  note: "what a container per job costs before the job's first instruction, on this engine",
 });
