@@ -4,14 +4,15 @@
  * run and the result's packing), with three agents, each a `shoal-agent` process of its own as
  * providers run them, on a local chain that mines a block every BLOCK_MS (automine off, as a real
  * chain: a transaction sent joins the pool, and is mined with the next block). The time a commit
- * was sent and the run's time come from each agent's "result sent" log line; the head's time from
- * this process's own newHeads subscription. Prints p50 and p95 over the commits of 20 jobs
- * (n = 3, k = 3, the one-transaction path), side by side: agents that poll every 250 ms only, and
- * agents that also follow the node's new heads (chain.wsUrl), which start a sync pass as each
- * block arrives instead of at the next poll (their poll is the agent's default, every 2 s, a
- * safety net).
- * Run: `npm run bench:agent` (BENCH_JOBS to change the count, BENCH_MODES=ws or poll for one mode,
- * BENCH_BLOCK_MS for the block time (default 1000), BENCH_AGENT_LOG=<dir> to keep the agents' logs there).
+ * was sent and the run's time come from each agent's "result sent" log line, each step's time
+ * from its state changes, and the head's time from this process's own newHeads subscription.
+ * Prints p50 and p95 over the commits of 20 jobs (n = 3, k = 3, the one-transaction path), and
+ * the p50 of each step, side by side: agents that poll every 250 ms only, and agents that also
+ * follow the node's new heads (chain.wsUrl), which start a sync pass as each block arrives
+ * instead of at the next poll (their poll is the agent's default, every 2 s, a safety net).
+ * Run: `npm run bench:agent` (BENCH_JOBS to change the count, BENCH_MODES=ws or poll for one
+ * mode, BENCH_BLOCK_MS for the block time (default 1000), BENCH_AGENT_LOG=<dir> to keep the
+ * agents' logs there).
  */
 import { copyFile, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { createWriteStream } from "node:fs";
@@ -34,7 +35,7 @@ const POLL_MS = 250;
 const BLOCK_MS = Number(process.env.BENCH_BLOCK_MS ?? 1000);
 const PROVIDERS = [2, 3, 4];
 
-async function run(mode: "ws" | "poll"): Promise<number[]> {
+async function run(mode: "ws" | "poll"): Promise<{ overhead: number; phases: number[] | undefined }[]> {
   const chain = await startLocalChain();
   const demo = demoProcesses();
   const dir = await mkdtemp(join(tmpdir(), "shoal-bench-agent-"));
@@ -48,8 +49,8 @@ async function run(mode: "ws" | "poll"): Promise<number[]> {
   await mkdir(join(dir, "pieces"));
   await writeFile(join(dir, "pieces", piece.v2), payload);
 
-  /** Each commit the agents logged: when it was sent, and the run's time to take off. */
-  const sent: { jobId: bigint; at: number; execMs: number }[] = [];
+  /** Each commit the agents logged: when it was sent, the run's time to take off, and when the job passed each step. */
+  const sent: { jobId: bigint; at: number; execMs: number; overheadMs: number; steps: Map<string, number> }[] = [];
   const posted = new Map<bigint, number>();
   try {
     for (const i of PROVIDERS) {
@@ -74,10 +75,17 @@ async function run(mode: "ws" | "poll"): Promise<number[]> {
         await mkdir(process.env.BENCH_AGENT_LOG, { recursive: true });
         agent.stdout!.pipe(createWriteStream(join(process.env.BENCH_AGENT_LOG, `agent${i}-${mode}.log`)));
       }
+      const steps = new Map<string, Map<string, number>>();
       createInterface({ input: agent.stdout! }).on("line", (line) => {
-        if (!line.includes('"overheadMs"')) return;
-        const entry = JSON.parse(line) as { time: number; jobId: string; execMs: number };
-        sent.push({ jobId: BigInt(entry.jobId), at: entry.time, execMs: entry.execMs });
+        if (!line.includes('"jobId"')) return;
+        const entry = JSON.parse(line) as { time: number; jobId: string; msg: string; to?: string; execMs?: number; overheadMs?: number };
+        if (entry.to) {
+          if (!steps.has(entry.jobId)) steps.set(entry.jobId, new Map());
+          steps.get(entry.jobId)!.set(entry.to, entry.time);
+        }
+        if (entry.overheadMs === undefined) return;
+        sent.push({ jobId: BigInt(entry.jobId), at: entry.time, execMs: entry.execMs!, overheadMs: entry.overheadMs, steps: steps.get(entry.jobId) ?? new Map() });
+        steps.delete(entry.jobId);
       });
     }
 
@@ -116,20 +124,47 @@ async function run(mode: "ws" | "poll"): Promise<number[]> {
     await demo.cleanup();
     await chain.close();
   }
-  return sent.flatMap(({ jobId, at, execMs }) => {
+  return sent.flatMap(({ jobId, at, execMs, overheadMs, steps }) => {
     const t0 = posted.get(jobId);
-    return t0 === undefined ? [] : [at - t0 - execMs];
+    if (t0 === undefined) return [];
+    // Where the overhead goes: the moment JobPosted was read is the "result sent" line's own
+    // figure taken back; the run started its execMs before the job became executed.
+    const read = at - overheadMs - execMs;
+    const evaluated = steps.get("evaluated");
+    const mounted = steps.get("inputs_ready");
+    const executed = steps.get("executed");
+    const phases =
+      evaluated !== undefined && mounted !== undefined && executed !== undefined
+        ? [read - t0, evaluated - read, mounted - evaluated, executed - execMs - mounted, at - executed]
+        : undefined;
+    return [{ overhead: at - t0 - execMs, phases }];
   });
 }
 
+const PHASES = [
+  "block announced → JobPosted read (sync pass)",
+  "read → evaluated (policy, chain reads)",
+  "evaluated → inputs mounted (claim step, piece)",
+  "inputs mounted → run started",
+  "run done, result packed → commit sent",
+];
+
 const results = [];
-for (const mode of MODES) results.push({ mode, sorted: (await run(mode)).sort((a, b) => a - b) });
+for (const mode of MODES) {
+  const commits = await run(mode);
+  const phases = PHASES.map((_, i) => commits.flatMap((c) => (c.phases ? [c.phases[i]!] : [])).sort((a, b) => a - b));
+  results.push({ mode, sorted: commits.map((c) => c.overhead).sort((a, b) => a - b), phases });
+}
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 console.log(`Agent overhead, JobPosted's block announced → commit sent, excluding execution (${JOBS} jobs, ${PROVIDERS.length} agent processes, a block every ${BLOCK_MS} ms, poll ${POLL_MS} ms; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores):`);
 for (const { mode, sorted } of results) {
   const label = mode === "ws" ? "head subscription" : "polling only";
   console.log(`  ${label.padEnd(18)} p50 ${String(pct(sorted, 50)).padStart(4)} ms   p95 ${String(pct(sorted, 95)).padStart(4)} ms   max ${sorted.at(-1)} ms   (${sorted.length} commits)`);
 }
+console.log(`Where it goes (p50 of each step, ms; the run itself and the result's packing aside):`);
+console.log(`  ${"".padEnd(48)} ${results.map(({ mode }) => (mode === "ws" ? "subscription" : "polling").padStart(12)).join(" ")}`);
+for (const [i, label] of PHASES.entries())
+  console.log(`  ${label.padEnd(48)} ${results.map(({ phases }) => String(phases[i]!.length ? pct(phases[i]!, 50) : "-").padStart(12)).join(" ")}`);
 const ws = results.find((r) => r.mode === "ws");
 const poll = results.find((r) => r.mode === "poll");
 if (ws || poll) {

@@ -66,7 +66,7 @@ describe("agent claim budget and per-job memory", function () {
     );
   const allTerminal = (agent: Agent, ids: readonly bigint[]) => ids.every((id) => ["settled", "refused", "failed", "lost", "abandoned"].includes(agent.store.job(id)?.state ?? ""));
   const emptyMemory = {
-    busy: 0, retryAt: 0, mounted: 0, seenAt: 0, execMs: 0, waiting: 0, holding: 0, deferred: 0, readAhead: 0, ranUnclaimed: 0, estimatesAhead: 0, cleanups: 0,
+    busy: 0, retryAt: 0, mounted: 0, seenAt: 0, execMs: 0, waiting: 0, holding: 0, deferred: 0, readAhead: 0, ranUnclaimed: 0, claimedHere: 0, estimatesAhead: 0, cleanups: 0,
   };
 
   async function launch(i: number, concurrency: number, executor: Executor): Promise<Agent> {

@@ -14,6 +14,7 @@ import { loadConfig } from "../../agent/src/config/config.js";
 import { createLogger } from "../../agent/src/context.js";
 import { jobMarketAbi, pieceCid, registerProvider, submitJob, waitForResult, type SpecInput } from "../../sdk/src/index.js";
 import { KEYS, startLocalChain } from "../helpers/localChain.js";
+import { freePort } from "../helpers/net.js";
 
 const WORDFREQ = new URL("../../examples/wasm/wordfreq.wasm", import.meta.url);
 
@@ -33,14 +34,14 @@ describe("agent state database lost or corrupt while stopped", function () {
   };
 
   /** `twoStep`: never run before claiming (policy.oneTxMaxTimeoutSec 0), so the job is claimed, then committed. */
-  async function start(key: number, twoStep = false): Promise<Agent> {
+  async function start(key: number, twoStep = false, port = 0): Promise<Agent> {
     process.env[`SHOAL_TEST_REBUILD_KEY_${key}`] = KEYS[key];
     const config = loadConfig({
       env: {},
       flags: {
         "chain.rpcUrls": [chain.rpcUrl], "chain.market": chain.market, "chain.registry": chain.registry, "chain.pollIntervalMs": 100,
         "keys.privateKeyEnv": `SHOAL_TEST_REBUILD_KEY_${key}`, "engines.wasm.moduleDir": join(dir, "modules"), "data.pieceDir": join(dir, "pieces"),
-        stateDir: join(dir, `state${key}`), "results.dir": join(dir, `results${key}`), "gateway.port": 0, logLevel: "silent", "policy.safetyMarginSec": 5,
+        stateDir: join(dir, `state${key}`), "results.dir": join(dir, `results${key}`), "gateway.port": port, logLevel: "silent", "policy.safetyMarginSec": 5,
         ...(twoStep ? { "policy.oneTxMaxTimeoutSec": 0 } : {}),
       },
     });
@@ -120,10 +121,12 @@ describe("agent state database lost or corrupt while stopped", function () {
       assert.equal(await again.pipeline.withdrawEarnings(), terms.price, "the pay owed is found and withdrawn");
 
       // A second provider takes the other slot: the quorum forms and the rebuilt agent reveals the recomputed result.
-      const other = await start(helper);
+      // Registered before it starts: an agent refuses, for want of stake, the jobs it sees before its registration lands.
+      const port = await freePort();
       await registerProvider(chain.wallet(helper), {
-        registry: chain.registry, stake: parseEther("10"), gatewayUrl: other.gateway.url, capabilities: { engines: 1, cpus: 4, memoryMb: 4096, gpus: 0 },
+        registry: chain.registry, stake: parseEther("10"), gatewayUrl: `http://127.0.0.1:${port}`, capabilities: { engines: 1, cpus: 4, memoryMb: 4096, gpus: 0 },
       });
+      const other = await start(helper, false, port);
       await waitForResult(chain.publicClient, { jobId: pending, market: chain.market, timeout: 60_000, pollingInterval: 100 });
       await until("the rebuilt agent settles the pending job", () => again.store.job(pending)?.state === "settled");
 

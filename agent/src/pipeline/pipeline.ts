@@ -198,7 +198,7 @@ export function createPipeline(o: PipelineOptions) {
    * The job and the chain's time, read while a job is evaluated, for its claim step right after
    * (a round trip less before it runs); used only while fresh ({@link JOB_READ_FRESH_MS}).
    */
-  const readAhead = new Map<bigint, { at: number; value: Promise<[ChainJob, number]> }>();
+  const readAhead = new Map<bigint, { at: number; value: Promise<ChainJob> }>();
   /**
    * Jobs this process evaluated and found no slot of its own in, then ran before claiming (the
    * one-transaction path): their claimAndCommit is sent without reading the job again, and the
@@ -206,6 +206,8 @@ export function createPipeline(o: PipelineOptions) {
    * takes the reading path, which finds a claimAndCommit that landed before the crash.
    */
   const ranUnclaimed = new Set<bigint>();
+  /** Jobs whose slot this process claimed (two-step path): a single replica's reveal then needs no reads. */
+  const claimedHere = new Set<bigint>();
   /**
    * Gas estimates of the one-transaction path's claimAndCommit, made while the job runs (with a
    * stand-in commitment of the same size: the gas does not depend on its value), and the head
@@ -249,12 +251,12 @@ export function createPipeline(o: PipelineOptions) {
   const spec = (row: JobRow) => decodeSpec(request(row).spec);
   const chainJob = (jobId: bigint) =>
     readContract(o.publicClient, { address: o.market, abi: jobMarketAbi, functionName: "getJob", args: [jobId] });
-  /** The job and the chain's time, read together; taken from {@link readAhead} when fresh. */
-  const jobAndNow = (jobId: bigint): Promise<[ChainJob, number]> => {
+  /** The job as the chain holds it; taken from {@link readAhead} when fresh. */
+  const jobAhead = (jobId: bigint): Promise<ChainJob> => {
     const ahead = readAhead.get(jobId);
     readAhead.delete(jobId);
     if (ahead && Date.now() - ahead.at <= JOB_READ_FRESH_MS) return ahead.value;
-    return Promise.all([chainJob(jobId), now()]);
+    return chainJob(jobId);
   };
   const chainSlot = (jobId: bigint, slot: number) =>
     readContract(o.publicClient, { address: o.market, abi: jobMarketAbi, functionName: "getSlot", args: [jobId, BigInt(slot)] });
@@ -274,6 +276,7 @@ export function createPipeline(o: PipelineOptions) {
     holding.delete(jobId);
     readAhead.delete(jobId);
     ranUnclaimed.delete(jobId);
+    claimedHere.delete(jobId);
     estimatesAhead.delete(jobId);
     if (waiting.delete(jobId)) o.metrics.waitingOnJobs.set(waiting.size);
     if (deferred.delete(jobId)) o.metrics.waitingForCapacity.set(deferred.size);
@@ -438,14 +441,13 @@ export function createPipeline(o: PipelineOptions) {
       return move(row, "refused", { reason: `bad spec: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` });
     }
     // What the claim step reads first, read while the policy decides (dropped if it refuses).
-    const ahead = { at: Date.now(), value: Promise.all([chainJob(row.jobId), now()]) };
+    const ahead = { at: Date.now(), value: chainJob(row.jobId) };
     ahead.value.catch(() => {});
     readAhead.set(row.jobId, ahead);
     void currentFees(); // fresh for the transaction that follows, rather than read on its path
-    // The registry's record of this provider (free stake, bound miner), read when the policy asks,
-    // after its local checks: the latest word on a stake that registration or settlements change.
-    let self: ReturnType<typeof readProvider> | undefined;
-    const readProvider = () => readContract(o.publicClient, { address: o.registry, abi: providerRegistryAbi, functionName: "provider", args: [me] });
+    // The registry's record of this provider (free stake, bound miner), read with the others.
+    const self = readContract(o.publicClient, { address: o.registry, abi: providerRegistryAbi, functionName: "provider", args: [me] });
+    self.catch(() => {});
     const decision = await decide(
       {
         spec: s, price: BigInt(req.price), token: req.token, collateral: BigInt(req.collateral), deadline: req.deadline,
@@ -459,10 +461,10 @@ export function createPipeline(o: PipelineOptions) {
         hasInput: (input) => o.inputs.has(input),
         hasLocalityProof: (root, size) => o.locality.some((p) => p.root.toLowerCase() === root.toLowerCase() && p.paddedSize === size),
         freeStake: async () => {
-          const p = await (self ??= readProvider());
+          const p = await self;
           return p.active ? p.stake - p.locked : 0n;
         },
-        minerId: async () => (await (self ??= readProvider())).minerId,
+        minerId: async () => (await self).minerId,
         slotMiners: async () => {
           const job = await chainJob(row.jobId);
           return Promise.all(Array.from({ length: job.claimed }, async (_, i) => (await chainSlot(row.jobId, i)).minerId));
@@ -543,12 +545,16 @@ export function createPipeline(o: PipelineOptions) {
   }
 
   async function claimSlot(row: JobRow) {
-    const [job, chainNow] = await jobAndNow(row.jobId);
+    const job = await jobAhead(row.jobId);
     // Already ours? (a claim sent before a crash)
     const held = await ourSlot(row.jobId, job.claimed);
     if (held !== undefined) return move(row, "claimed", { slot: held });
     if (STATUS[job.status] !== "Open") return move(row, "abandoned", { reason: `job is ${STATUS[job.status]}` });
-    if (chainNow >= job.deadline) return move(row, "abandoned", { reason: "deadline passed" });
+    // The chain's time only where a slot may reopen: a deadline passed is the claim's (or the
+    // claimAndCommit's) own refusal, JobDeadlinePassed, and the policy kept the run's time before it.
+    const full = job.claimed >= job.replicas;
+    const chainNow = full ? await now() : 0;
+    if (full && chainNow >= job.deadline) return move(row, "abandoned", { reason: "deadline passed" });
     const req = request(row);
     if (runsBeforeClaim(spec(row), req, o.policy)) {
       o.logger.info({ jobId: row.jobId.toString() }, `job ${row.jobId}: short and deterministic: running it before claiming, then claimAndCommit`);
@@ -591,7 +597,9 @@ export function createPipeline(o: PipelineOptions) {
       throw error;
     }
     const [claimedEvent] = parseEventLogs({ abi: jobMarketAbi, eventName: "SlotClaimed", logs: receipt.logs });
-    return move(row, "claimed", { slot: claimedEvent ? Number(claimedEvent.args.slot) : slot });
+    const moved = move(row, "claimed", { slot: claimedEvent ? Number(claimedEvent.args.slot) : slot });
+    if (moved) claimedHere.add(row.jobId);
+    return moved;
   }
 
   /** The next free slot, or a silent claimant's whose commit window is over, or none. */
@@ -814,6 +822,11 @@ export function createPipeline(o: PipelineOptions) {
   async function reveal(row: JobRow) {
     const req = request(row);
     const slot = row.slot!;
+    if (claimedHere.delete(row.jobId) && req.replicas === 1 && row.txs.reveal === undefined) {
+      // Claimed by this process, run, and nothing sent since: a single replica reveals directly,
+      // and the contract refuses what the reads below would catch (JobNotInStatus, a closed window).
+      return sendReveal(row, req, slot, true, false);
+    }
     const [job, s] = await Promise.all([chainJob(row.jobId), chainSlot(row.jobId, slot)]);
     const status = STATUS[job.status];
     if (s.revealed) return move(row, "revealed");
@@ -826,6 +839,10 @@ export function createPipeline(o: PipelineOptions) {
     // The quorum-th reveal settles and runs the callback. Reveals still due from others may land
     // first (in the same block), making ours the settling one: then it needs the settling gas.
     const othersDue = !direct && popcount(BigInt(job.revealedMask)) < req.quorum - 1;
+    return sendReveal(row, req, slot, direct, othersDue);
+  }
+
+  async function sendReveal(row: JobRow, req: PostedRequest, slot: number, direct: boolean, othersDue: boolean) {
     let receipt;
     try {
       receipt = await send(row, "reveal", "reveal", [row.jobId, BigInt(slot), row.resultCid as Hex], (estimate) => settlingGas(req, estimate, othersDue), direct ? () => resultSent(row) : undefined);
@@ -1004,7 +1021,7 @@ export function createPipeline(o: PipelineOptions) {
     memory: () => ({
       busy: busy.size, retryAt: retryAt.size, mounted: mounted.size, seenAt: seenAt.size, execMs: execMs.size,
       waiting: waiting.size, holding: holding.size, deferred: deferred.size, readAhead: readAhead.size,
-      ranUnclaimed: ranUnclaimed.size, estimatesAhead: estimatesAhead.size, cleanups: cleanups.size,
+      ranUnclaimed: ranUnclaimed.size, claimedHere: claimedHere.size, estimatesAhead: estimatesAhead.size, cleanups: cleanups.size,
     }),
   };
 }
