@@ -19,6 +19,8 @@ export type Nonce = {
 export type PendingCount = {
   /** Hands out the nonce: the count read, or one past the nonces it may not include. */
   take(): Promise<Nonce>;
+  /** Whether the count was read recently enough to be taken (see {@link REMEMBER_MS}). */
+  fresh(): boolean;
 };
 
 export type Nonces = {
@@ -28,8 +30,14 @@ export type Nonces = {
   size(): number;
 };
 
-/** How long an answered nonce is remembered: far longer than any count read takes. */
-const REMEMBER_MS = 60_000;
+/**
+ * How long an answered nonce is remembered: a count read earlier than that may miss it, so such a
+ * count is no longer `fresh` and is read again. Far longer than any job run before its
+ * claimAndCommit (the count is read as the job starts).
+ */
+const REMEMBER_MS = 600_000;
+/** A count this old is read again rather than taken. */
+const FRESH_MS = REMEMBER_MS / 2;
 
 export function createNonces(readCount: () => Promise<number>, clock: () => number = () => performance.now()): Nonces {
   /** Nonce → when the node answered for it (undefined: not yet). */
@@ -43,6 +51,7 @@ export function createNonces(readCount: () => Promise<number>, clock: () => numb
       const count = readCount();
       count.catch(() => {}); // a send that never takes its nonce must not leave a rejection unhandled
       return {
+        fresh: () => clock() - startedAt < FRESH_MS,
         async take() {
           let nonce = await count;
           // No await from here to the set: nonces taken together never collide.

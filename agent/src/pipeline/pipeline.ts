@@ -327,7 +327,7 @@ export function createPipeline(o: PipelineOptions) {
    */
   async function transmit(functionName: MarketCall, args: readonly unknown[], gasFor?: (estimate: bigint | undefined) => bigint, known: Known = {}) {
     const call = { address: o.market, abi: jobMarketAbi, functionName, args, account: o.account, chain: o.walletClient.chain } as const;
-    const count = known.count ?? nonces?.read();
+    const count = known.count?.fresh() ? known.count : nonces?.read();
     const feesNow = currentFees();
     let estimate = known.estimate;
     if (estimate === undefined) {
