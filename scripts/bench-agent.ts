@@ -170,7 +170,7 @@ const poll = results.find((r) => r.mode === "poll");
 if (ws || poll) {
   const main = (ws ?? poll)!;
   recordFigure({
-    section: "agent", name: `agent overhead p50, JobPosted → commit sent, excl. execution (${main.mode === "ws" ? "head subscription" : "polling 250 ms"})`,
+    section: "agent", name: `agent overhead p50, JobPosted's block announced → commit sent, excl. execution, three agent processes (${main.mode === "ws" ? "head subscription" : "polling 250 ms"})`,
     value: pct(main.sorted, 50), unit: "ms", better: "lower",
     ...(ws && poll ? { baseline: { label: "polling only, 250 ms", value: pct(poll.sorted, 50) } } : {}),
     goal: { op: "<=", value: 50 }, anchor: "Lilypad polls every 15 s",

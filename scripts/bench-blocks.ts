@@ -5,7 +5,8 @@
  * the block of JobFinalized minus the block of JobPosted, per job, and which path each agent took
  * (claimAndCommit, or claim then commit). The agents' first job after start (module compiled,
  * piece verified) is printed but not counted.
- * Run: `npm run bench:blocks` (BENCH_JOBS jobs, default 5; BENCH_BLOCK_MS, default 2000).
+ * Run: `npm run bench:blocks` (BENCH_JOBS jobs, default 5; BENCH_BLOCK_MS, default 2000;
+ * BENCH_LOG=info or debug prints the first agent's log).
  */
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";

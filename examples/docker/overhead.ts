@@ -148,7 +148,7 @@ recordFigure({
   note: `holder made per job: p50 ${pct(ms.unpooled, 50).toFixed(0)} ms; engine start p50 ${pct(timings.pooled.map((t) => t.startMs), 50).toFixed(0)} ms; load average ${pct(load, 50).toFixed(1)}`,
 });
 recordFigure({
-  section: "docker", name: "Docker engine floor: a container of `true` created, started and waited for (API, no mounts), p50", value: Number(pct(ms.floor, 50).toFixed(1)),
+  section: "docker", name: "Docker engine floor: a read-only, networkless container of `true` created, started and waited for (API, no mounts), p50", value: Number(pct(ms.floor, 50).toFixed(1)),
   unit: "ms", better: "lower", baseline: { label: "docker run --rm, same image and locks", value: Number(cli.toFixed(1)) },
   note: "what a container per job costs before the job's first instruction, on this engine",
 });
