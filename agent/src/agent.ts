@@ -28,6 +28,7 @@ import { filecoin, filecoinCalibration, hardhat } from "viem/chains";
 import { deployments, jobMarketAbi, providerRegistryAbi, toPieceRef } from "@shoal/sdk";
 import { decryptKeystore } from "@shoal/sdk/node";
 import { runSync, type SyncStatus } from "./chain/sync.js";
+import { socketFirst } from "./chain/transport.js";
 import { watchHeads } from "./chain/heads.js";
 import type { AgentConfig } from "./config/config.js";
 import { createLogger, createMetrics, type Logger, type Metrics } from "./context.js";
@@ -81,17 +82,20 @@ export async function loadAccount(config: AgentConfig, env: NodeJS.ProcessEnv = 
 /** The agent's chain clients: one chain, fallback RPCs, the agent's account on the wallet client. */
 export type AgentClients = { chain: Chain; publicClient: PublicClient; walletClient: WalletClient };
 
-export function clientsFor(config: AgentConfig, account: Account): AgentClients {
+export function clientsFor(config: AgentConfig, account: Account, options: { socket?: boolean } = {}): AgentClients & { close(): Promise<void> } {
   const chain = chainFor(config.chain.chainId);
   // Each URL retries twice; the fallback over all URLs once more. The chain sync and the pipeline
-  // back off on their own above this, so an unreachable RPC is reported within seconds.
-  const transport = fallback(
+  // back off on their own above this, so an unreachable RPC is reported within seconds. A running
+  // agent with chain.wsUrl sends its calls over that socket first (chain/transport.ts).
+  const http_ = fallback(
     config.chain.rpcUrls.map((url) => http(url, { retryCount: 2, timeout: 20_000 })),
     { retryCount: 1 },
   );
+  const socket = options.socket && config.chain.wsUrl ? socketFirst(config.chain.wsUrl, http_) : undefined;
+  const transport = socket?.transport ?? http_;
   const publicClient = createPublicClient({ chain, transport, pollingInterval: config.chain.pollIntervalMs }) as PublicClient;
   const walletClient = createWalletClient({ chain, transport, account }) as WalletClient;
-  return { chain, publicClient, walletClient };
+  return { chain, publicClient, walletClient, close: async () => socket?.close() };
 }
 
 /**
@@ -226,15 +230,20 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const metrics = createMetrics();
   const controller = new AbortController();
   const account = await loadAccount(config);
-  const { publicClient, walletClient } = clientsFor(config, account);
-  const { market, registry, fromBlock } = addressesFor(config);
-  await checkChainId(publicClient, config);
-  const stateDir = resolve(config.stateDir);
-  const lock = lockStateDir(stateDir);
+  const { publicClient, walletClient, close: closeClients } = clientsFor(config, account, { socket: true });
   try {
-    return await startLocked(config, deps, { logger, metrics, controller, account, publicClient, walletClient, market, registry, fromBlock, stateDir, lock });
+    const { market, registry, fromBlock } = addressesFor(config);
+    await checkChainId(publicClient, config);
+    const stateDir = resolve(config.stateDir);
+    const lock = lockStateDir(stateDir);
+    try {
+      return await startLocked(config, deps, { logger, metrics, controller, account, publicClient, walletClient, closeClients, market, registry, fromBlock, stateDir, lock });
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
   } catch (error) {
-    lock.release();
+    await closeClients();
     throw error;
   }
 }
@@ -246,6 +255,8 @@ type Started = {
   account: Account;
   publicClient: PublicClient;
   walletClient: WalletClient;
+  /** Closes the RPC socket (chain.wsUrl), if one was opened. */
+  closeClients: () => Promise<void>;
   market: Address;
   registry: Address;
   fromBlock: bigint;
@@ -254,7 +265,7 @@ type Started = {
 };
 
 async function startLocked(config: AgentConfig, deps: AgentDeps, started: Started): Promise<Agent> {
-  const { logger, metrics, controller, account, publicClient, walletClient, market, registry, fromBlock, stateDir, lock } = started;
+  const { logger, metrics, controller, account, publicClient, walletClient, closeClients, market, registry, fromBlock, stateDir, lock } = started;
   const workDir = join(stateDir, "work");
   await mkdir(workDir, { recursive: true });
   const { store, fresh } = openStoreChecked(join(stateDir, "agent.db"), logger);
@@ -393,6 +404,7 @@ async function startLocked(config: AgentConfig, deps: AgentDeps, started: Starte
       store.close();
       await rm(join(workDir, "jobs"), { recursive: true, force: true });
       lock.release();
+      await closeClients();
       logger.info("shoal agent stopped");
     },
   };
