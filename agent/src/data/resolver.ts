@@ -405,10 +405,10 @@ function mountsInPlace(file: StoredFile, piece: PieceQuery): boolean {
   return padding === undefined || file.stamp.size === capacityOf(piece.paddedSize) - padding;
 }
 
-/** The key a verdict is kept under: what the file was verified as. */
 /** How long a piece found by `has` serves the `resolve` that follows. */
 const LOCATED_FRESH_MS = 2_000;
 
+/** The key a verdict is kept under: what the file was verified as. */
 function pieceKey(piece: PieceQuery): string {
   return `${piece.root}-${piece.paddedSize}`;
 }
