@@ -46,8 +46,6 @@ export type AgentDeps = {
   /** Executors by engine; built from the config when omitted. */
   executors?: Map<string, Executor>;
   logger?: Logger;
-  /** Benchmarks: told when each commit is sent. */
-  onResultSent?: (timing: { jobId: bigint; at: number; execMs: number }) => void;
 };
 
 /** The viem chain for a chain ID. */
@@ -338,7 +336,6 @@ async function startLocked(config: AgentConfig, deps: AgentDeps, started: Starte
     concurrency: config.concurrency,
     workDir,
     signal: controller.signal,
-    onResultSent: deps.onResultSent,
   });
 
   let chain: SyncStatus = { ok: true, cursor: store.cursor() ?? 0n };

@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { buildSpec } from "../../sdk/src/index.js";
+import { copyFile, mkdir, mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseEther } from "viem";
+import { startAgent, type Agent } from "../../agent/src/agent.js";
+import { loadConfig } from "../../agent/src/config/config.js";
+import { createLogger } from "../../agent/src/context.js";
+import { buildSpec, registerProvider, submitJob, type SpecInput } from "../../sdk/src/index.js";
+import { startFaultProxy, type FaultProxy } from "../helpers/faultProxy.js";
+import { KEYS, startLocalChain } from "../helpers/localChain.js";
 import { decide, type JobFacts, type PolicyConfig, type PolicyEnvironment } from "../../agent/src/policy/policy.js";
 import type { Executor } from "../../agent/src/executors/types.js";
 
@@ -60,5 +69,69 @@ describe("agent policy: distinct-miner jobs", function () {
     const e = env(0n, [1001n]);
     assert.deepEqual(await decide(job(false), config, e), { take: true });
     assert.deepEqual(e.asked, []);
+  });
+});
+
+// Through a whole agent: the chain is read once the policy's local checks have passed.
+describe("agent policy: a job refused for a local reason", function () {
+  this.timeout(120_000);
+  let chain: Awaited<ReturnType<typeof startLocalChain>>;
+  let proxy: FaultProxy;
+  let agent: Agent | undefined;
+  const calls = new Map<string, number>();
+  let spec: SpecInput & { engine: { type: "wasm" } };
+
+  before(async function () {
+    const example = JSON.parse(await readFile(new URL("../../examples/specs/wordfreq.json", import.meta.url), "utf8")) as typeof spec;
+    spec = { ...example, inputs: [] };
+    chain = await startLocalChain();
+    proxy = await startFaultProxy(chain.rpcUrl);
+    proxy.plan = (method) => void calls.set(method, (calls.get(method) ?? 0) + 1);
+    const dir = await mkdtemp(join(tmpdir(), "shoal-policy-"));
+    await mkdir(join(dir, "modules"));
+    await mkdir(join(dir, "pieces"));
+    await copyFile(new URL("../../examples/wasm/wordfreq.wasm", import.meta.url), join(dir, "modules", `${spec.engine.module}.wasm`));
+    process.env.SHOAL_TEST_POLICY_KEY = KEYS[3];
+    const config = loadConfig({
+      env: {},
+      flags: {
+        "chain.rpcUrls": [proxy.url], "chain.market": chain.market, "chain.registry": chain.registry, "chain.pollIntervalMs": 100,
+        "keys.privateKeyEnv": "SHOAL_TEST_POLICY_KEY", "engines.wasm.moduleDir": join(dir, "modules"), "data.pieceDir": join(dir, "pieces"),
+        stateDir: join(dir, "state"), "results.dir": join(dir, "results"), "gateway.port": 0, logLevel: "silent",
+        "policy.minPrice": "0.01", "policy.safetyMarginSec": 5,
+      },
+    });
+    agent = await startAgent(config, { logger: createLogger("silent") });
+    await registerProvider(chain.wallet(3), {
+      registry: chain.registry, stake: parseEther("10"), gatewayUrl: agent.gateway.url, capabilities: { engines: 1, cpus: 4, memoryMb: 4096, gpus: 0 },
+    });
+  });
+
+  after(async function () {
+    await agent?.stop().catch(() => {});
+    await proxy?.close();
+    await chain?.close();
+  });
+
+  it("is refused without a single eth_call, gas estimate or fee read", async function () {
+    const cases: [string, Partial<Parameters<typeof submitJob>[1]>, RegExp][] = [
+      ["a module this agent does not hold", { spec: { ...spec, engine: { ...spec.engine, module: "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku" } } }, /^module_unavailable/],
+      ["a price under the agent's minimum", { price: parseEther("0.001") }, /^price/],
+      ["more CPUs than the agent allows", { spec: { ...spec, resources: { ...spec.resources, cpu: 64 } } }, /^resources/],
+    ];
+    for (const [what, extra, reason] of cases) {
+      calls.clear();
+      const { jobId } = await submitJob(chain.wallet(1), { spec, replicas: 1, quorum: 1, price: parseEther("0.01"), market: chain.market, ...extra });
+      let row = agent!.store.job(jobId);
+      for (let t = 0; t < 200 && row?.state !== "refused"; t++) {
+        await new Promise((r) => setTimeout(r, 50));
+        row = agent!.store.job(jobId);
+      }
+      assert.equal(row?.state, "refused", `${what}: ${row?.state}`);
+      assert.match(row.reason ?? "", reason, what);
+      const reads = ["eth_call", "eth_estimateGas", "eth_maxPriorityFeePerGas", "eth_gasPrice"].filter((m) => calls.get(m));
+      assert.deepEqual(reads, [], `${what}: ${JSON.stringify(Object.fromEntries(calls))}`);
+      assert.ok((calls.get("eth_getLogs") ?? 0) > 0, "the agent read the JobPosted log through the proxy");
+    }
   });
 });

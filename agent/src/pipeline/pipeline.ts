@@ -105,8 +105,6 @@ export type PipelineOptions = {
   adopt?: ReadonlySet<bigint>;
   /** How often a job waiting for an input job is re-checked when no event says that job ended (default 30 s). */
   dependencyPollMs?: number;
-  /** Called when a commit (or a single replica's reveal) is sent, with the execution time to subtract: for benchmarks. */
-  onResultSent?: (timing: { jobId: bigint; at: number; execMs: number }) => void;
   /** New heads pushed by the node: a sent transaction's receipt is looked up on each, not only at the poll. */
   heads?: Pick<Heads, "onHead" | "up">;
   signal: AbortSignal;
@@ -133,6 +131,7 @@ type PostedRequest = {
 };
 
 type ChainJob = ReadContractReturnType<typeof jobMarketAbi, "getJob">;
+type ProviderRecord = ReadContractReturnType<typeof providerRegistryAbi, "provider">;
 
 const NEXT_FREE_SLOT = 2n ** 256n - 1n;
 /**
@@ -440,14 +439,19 @@ export function createPipeline(o: PipelineOptions) {
       o.metrics.jobsRefused.inc({ reason: "bad_spec" });
       return move(row, "refused", { reason: `bad spec: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` });
     }
-    // What the claim step reads first, read while the policy decides (dropped if it refuses).
-    const ahead = { at: Date.now(), value: chainJob(row.jobId) };
-    ahead.value.catch(() => {});
-    readAhead.set(row.jobId, ahead);
-    void currentFees(); // fresh for the transaction that follows, rather than read on its path
-    // The registry's record of this provider (free stake, bound miner), read with the others.
-    const self = readContract(o.publicClient, { address: o.registry, abi: providerRegistryAbi, functionName: "provider", args: [me] });
-    self.catch(() => {});
+    // The chain is read once the policy first asks for it, past its local checks (a job refused
+    // for its engine, price or inputs costs no call): the registry's record of this provider (free
+    // stake, bound miner), and with it what the claim step reads first (the job, dropped if the
+    // policy refuses) and the fees, fresh for the transaction that follows.
+    let self: Promise<ProviderRecord> | undefined;
+    const chainRead = () => {
+      if (self) return self;
+      const ahead = { at: Date.now(), value: chainJob(row.jobId) };
+      ahead.value.catch(() => {});
+      readAhead.set(row.jobId, ahead);
+      void currentFees();
+      return (self = readContract(o.publicClient, { address: o.registry, abi: providerRegistryAbi, functionName: "provider", args: [me] }));
+    };
     const decision = await decide(
       {
         spec: s, price: BigInt(req.price), token: req.token, collateral: BigInt(req.collateral), deadline: req.deadline,
@@ -461,10 +465,10 @@ export function createPipeline(o: PipelineOptions) {
         hasInput: (input) => o.inputs.has(input),
         hasLocalityProof: (root, size) => o.locality.some((p) => p.root.toLowerCase() === root.toLowerCase() && p.paddedSize === size),
         freeStake: async () => {
-          const p = await self;
+          const p = await chainRead();
           return p.active ? p.stake - p.locked : 0n;
         },
-        minerId: async () => (await self).minerId,
+        minerId: async () => (await chainRead()).minerId,
         slotMiners: async () => {
           const job = await chainJob(row.jobId);
           return Promise.all(Array.from({ length: job.claimed }, async (_, i) => (await chainSlot(row.jobId, i)).minerId));
@@ -562,12 +566,10 @@ export function createPipeline(o: PipelineOptions) {
       if (moved) {
         ranUnclaimed.add(row.jobId);
         if (o.heads?.up()) {
-          const stand = computeCommitment({ jobId: row.jobId, provider: me, resultCid: toHex(randomBytes(36)) });
-          const { inputs, proofs } = localityArgs(req);
           const heads = headsSeen;
           const value = estimateContractGas(o.publicClient, {
             address: o.market, abi: jobMarketAbi, functionName: "claimAndCommit", account: me,
-            args: [row.jobId, NEXT_FREE_SLOT, inputs, proofs, [], stand.hash, stand.seal],
+            args: claimAndCommitArgs(row, NEXT_FREE_SLOT, toHex(randomBytes(36))), // a stand-in result of the same size
           }).catch(() => undefined);
           estimatesAhead.set(row.jobId, { heads, value, count: nonces?.read() });
         }
@@ -610,6 +612,13 @@ export function createPipeline(o: PipelineOptions) {
       if (!s.committed && chainNow >= s.claimedAt + job.commitWindow) return i;
     }
     return undefined;
+  }
+
+  /** claimAndCommit's arguments: slot `asked`, this row's locality arguments, and the commitment to `resultCid`. */
+  function claimAndCommitArgs(row: JobRow, asked: bigint, resultCid: Hex) {
+    const { inputs, proofs } = localityArgs(request(row));
+    const { hash, seal } = computeCommitment({ jobId: row.jobId, provider: me, resultCid });
+    return [row.jobId, asked, inputs, proofs, [], hash, seal] as const;
   }
 
   /** A claim's inputs and locality proofs (both empty unless the job asks for locality). */
@@ -721,7 +730,6 @@ export function createPipeline(o: PipelineOptions) {
     seenAt.delete(row.jobId);
     execMs.delete(row.jobId);
     o.logger.info({ jobId: row.jobId.toString(), overheadMs, execMs: ran }, `job ${row.jobId}: result sent ${overheadMs} ms after JobPosted was read, the run's ${ran} ms aside`);
-    o.onResultSent?.({ jobId: row.jobId, at: Date.now(), execMs: ran });
   }
 
   /**
@@ -772,11 +780,9 @@ export function createPipeline(o: PipelineOptions) {
    * said the slot is taken (SlotUnavailable): the caller decides whether that loses the job.
    */
   async function sendClaimAndCommit(row: JobRow, asked: bigint, known?: Known): Promise<boolean | undefined> {
-    const { inputs, proofs } = localityArgs(request(row));
-    const { hash, seal } = computeCommitment({ jobId: row.jobId, provider: me, resultCid: row.resultCid as Hex });
     let receipt;
     try {
-      receipt = await send(row, "claimAndCommit", "claimAndCommit", [row.jobId, asked, inputs, proofs, [], hash, seal], undefined, () => resultSent(row), known);
+      receipt = await send(row, "claimAndCommit", "claimAndCommit", claimAndCommitArgs(row, asked, row.resultCid as Hex), undefined, () => resultSent(row), known);
     } catch (error) {
       const name = revertName(error);
       if (name === "SlotUnavailable") return undefined;
