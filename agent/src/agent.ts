@@ -25,10 +25,9 @@ import { privateKeyToAccount } from "viem/accounts";
 import { createNonceManager, jsonRpc } from "viem/nonce";
 import { getChainId, readContract } from "viem/actions";
 import { filecoin, filecoinCalibration, hardhat } from "viem/chains";
-import { deployments, jobMarketAbi, providerRegistryAbi, toPieceRef } from "@shoal/sdk";
+import { deployments, jobMarketAbi, providerRegistryAbi, socketFirst, toPieceRef } from "@shoal/sdk";
 import { decryptKeystore } from "@shoal/sdk/node";
 import { runSync, type SyncStatus } from "./chain/sync.js";
-import { socketFirst } from "./chain/transport.js";
 import { watchHeads } from "./chain/heads.js";
 import type { AgentConfig } from "./config/config.js";
 import { createLogger, createMetrics, type Logger, type Metrics } from "./context.js";
@@ -84,7 +83,7 @@ export function clientsFor(config: AgentConfig, account: Account, options: { soc
   const chain = chainFor(config.chain.chainId);
   // Each URL retries twice; the fallback over all URLs once more. The chain sync and the pipeline
   // back off on their own above this, so an unreachable RPC is reported within seconds. A running
-  // agent with chain.wsUrl sends its calls over that socket first (chain/transport.ts).
+  // agent with chain.wsUrl sends its calls over that socket first (the SDK's socketFirst).
   const http_ = fallback(
     config.chain.rpcUrls.map((url) => http(url, { retryCount: 2, timeout: 20_000 })),
     { retryCount: 1 },

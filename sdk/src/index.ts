@@ -18,6 +18,7 @@ export { getResultFiles, type GetResultFilesErrorType, type GetResultFilesParame
 export { cancelJob, type CancelJobErrorType, type CancelJobParameters, type CancelJobReturnType } from "./actions/cancelJob.js";
 export { withdraw, type WithdrawErrorType, type WithdrawParameters, type WithdrawReturnType } from "./actions/withdraw.js";
 export { getLogsChunked, MAX_LOG_RANGE } from "./internal/logs.js";
+export { socketFirst, SOCKET_REST_MS, SOCKET_TIMEOUT_MS, type SocketFirstOptions, type SocketFirstReturnType } from "./transport/socketFirst.js";
 export { getOwedJobs, type GetOwedJobsParameters, type GetOwedJobsReturnType } from "./actions/getOwedJobs.js";
 export { addStake } from "./actions/addStake.js";
 export { bindMiner } from "./actions/bindMiner.js";

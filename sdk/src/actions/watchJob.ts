@@ -51,10 +51,29 @@ function toJobEvent(log: ReturnType<typeof parseEventLogs<typeof jobEventsAbi>>[
   }
 }
 
+/** What a transport that can push new heads offers (viem's webSocket and ipc transports, socketFirst). */
+type Subscribe = (args: {
+  params: ["newHeads"];
+  onData: (data: unknown) => void;
+  onError?: (error: unknown) => void;
+}) => Promise<{ unsubscribe: () => Promise<unknown> }>;
+
+/** The client's way to subscribe to new heads: its own transport's, or a fallback's socket transport's; none over HTTP. */
+function headSubscription(client: Client): Subscribe | undefined {
+  type Transport = { type?: string; subscribe?: Subscribe; transports?: { value?: { subscribe?: Subscribe } }[] };
+  const transport = client.transport as Transport;
+  if (typeof transport.subscribe === "function") return transport.subscribe;
+  if (transport.type === "fallback") return transport.transports?.find((t) => typeof t.value?.subscribe === "function")?.value?.subscribe;
+  return undefined;
+}
+
 /**
  * Streams job `jobId`'s lifecycle events (claimed, committed, quorum, revealed, finalized, …) by
- * polling eth_getLogs in bounded ranges; it replays past events first and stops by itself after a
- * terminal one. Returns a function that stops watching.
+ * reading eth_getLogs in bounded ranges; it replays past events first and stops by itself after a
+ * terminal one. Over HTTP it reads every `pollingInterval`. Over a WebSocket (a `webSocket` or
+ * `socketFirst` transport, or a `fallback` that has one) it also reads as soon as the node pushes
+ * a new head, so an event shows within a round trip of its block; the poll stays as the safety
+ * net for a socket that drops. Returns a function that stops watching.
  *
  * @example
  * const unwatch = watchJob(publicClient, { jobId, onEvent: (e) => console.log(e.type) });
@@ -65,9 +84,20 @@ export function watchJob(client: Client, parameters: WatchJobParameters): WatchJ
   let next = parameters.fromBlock ?? deployments[client.chain?.id ?? -1]?.fromBlock ?? 0n;
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  /** A read in flight, and whether another was asked for meanwhile (one read at a time, none lost). */
+  let reading = false;
+  let again = false;
+  let unsubscribe: (() => Promise<unknown>) | undefined;
   const topic = pad(numberToHex(parameters.jobId), { size: 32 });
 
-  const poll = async () => {
+  const stop = () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    void unsubscribe?.().catch(() => {});
+    unsubscribe = undefined;
+  };
+
+  const read = async () => {
     try {
       const head = await getBlockNumber(client, { cacheTime: 0 });
       if (head >= next) {
@@ -77,17 +107,54 @@ export function watchJob(client: Client, parameters: WatchJobParameters): WatchJ
           const event = toJobEvent(log);
           if (!event || stopped) continue;
           parameters.onEvent(event);
-          if (TERMINAL.has(event.type)) stopped = true;
+          if (TERMINAL.has(event.type)) stop();
         }
       }
     } catch (error) {
-      parameters.onError?.(error);
+      if (!stopped) parameters.onError?.(error);
     }
-    if (!stopped) timer = setTimeout(poll, interval);
   };
-  void poll();
-  return () => {
-    stopped = true;
+
+  const tick = () => {
+    if (stopped) return;
+    if (reading) {
+      again = true;
+      return;
+    }
     if (timer) clearTimeout(timer);
+    follow();
+    reading = true;
+    void read().then(() => {
+      reading = false;
+      if (stopped) return;
+      if (again) {
+        again = false;
+        tick();
+      } else timer = setTimeout(tick, interval);
+    });
   };
+
+  // Subscribed at the start, and again at a poll after the socket failed it (the poll carries on
+  // alone meanwhile).
+  const subscribe = headSubscription(client);
+  let subscribing = false;
+  const follow = () => {
+    if (!subscribe || subscribing || unsubscribe || stopped) return;
+    subscribing = true;
+    let failed = false;
+    const dropped = () => {
+      failed = true;
+      unsubscribe = undefined;
+    };
+    subscribe({ params: ["newHeads"], onData: tick, onError: dropped }).then(
+      (subscription) => {
+        subscribing = false;
+        if (stopped) void subscription.unsubscribe().catch(() => {});
+        else if (!failed) unsubscribe = subscription.unsubscribe;
+      },
+      () => void (subscribing = false),
+    );
+  };
+  tick();
+  return stop;
 }

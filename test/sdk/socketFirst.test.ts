@@ -1,12 +1,12 @@
-// The running agent's transport (agent/src/chain/transport.ts): calls over chain.wsUrl first, HTTP
-// for whatever the socket does not answer, and the node's own errors passed through as over HTTP.
+// The SDK's socketFirst transport (what a running agent with chain.wsUrl and the dapp with a wsUrl
+// use): calls over the node's socket first, HTTP for whatever the socket does not answer, and the
+// node's own errors passed through as over HTTP.
 import assert from "node:assert/strict";
 import { createServer, type Socket } from "node:net";
 import { BaseError, ContractFunctionRevertedError, createPublicClient, fallback, http, parseEther, type PublicClient } from "viem";
 import { simulateContract } from "viem/actions";
 import { hardhat } from "viem/chains";
-import { socketFirst, SOCKET_TIMEOUT_MS } from "../../agent/src/chain/transport.js";
-import { jobMarketAbi } from "../../sdk/src/index.js";
+import { jobMarketAbi, socketFirst, SOCKET_TIMEOUT_MS } from "../../sdk/src/index.js";
 import { KEYS, startLocalChain } from "../helpers/localChain.js";
 import { startSocketProxy } from "../helpers/socketProxy.js";
 import { privateKeyToAccount } from "viem/accounts";
@@ -25,7 +25,7 @@ function countingHttp(url: string) {
   return { counter, transport };
 }
 
-describe("agent transport: the socket first, HTTP when it does not answer", function () {
+describe("SDK socketFirst transport: the socket first, HTTP when it does not answer", function () {
   this.timeout(60_000);
   let chain: Awaited<ReturnType<typeof startLocalChain>>;
   before(async function () {
