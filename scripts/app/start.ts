@@ -75,6 +75,7 @@ export async function startApp(opts: StartAppOptions = {}): Promise<StartAppRetu
           id: 31337,
           name: "Local",
           rpcUrl: shoal.rpcUrl,
+          wsUrl: shoal.rpcUrl.replace(/^http/, "ws"), // the node serves both on one port
           market: shoal.market.address,
           registry: shoal.registry.address,
           federated,

@@ -60,5 +60,7 @@ describe("dapp: job timeline, routes, runtime config", function () {
     assert.throws(() => parseRuntimeConfig({ chains: [{ ...chain, market: "0x12" }] }), /chains\[0\]\.market must be an address/);
     assert.throws(() => parseRuntimeConfig({ chains: [{ ...chain, rpcUrl: "ws://x" }] }), /rpcUrl/);
     assert.throws(() => parseRuntimeConfig({ chains: [{ ...chain, federated: ["nope"] }] }), /federated/);
+    assert.equal(parseRuntimeConfig({ chains: [{ ...chain, wsUrl: "wss://node.example/rpc/v1" }] }).chains[0]!.wsUrl, "wss://node.example/rpc/v1");
+    assert.throws(() => parseRuntimeConfig({ chains: [{ ...chain, wsUrl: "http://127.0.0.1:8545" }] }), /chains\[0\]\.wsUrl must be a ws\(s\) URL/);
   });
 });

@@ -69,6 +69,9 @@ describe("dapp pages in Chromium: providers, account, training", function () {
     const { page, errors, screenshot } = await browser.newPage();
     const rpc = (url: URL) => url.origin === new URL(app.rpcUrl).origin;
     await page.route(rpc, (route) => route.abort("connectionrefused"));
+    // The node's WebSocket (the app's first transport) is down too: each socket is closed as it opens.
+    let down = true;
+    await page.routeWebSocket((url) => url.host === new URL(app.rpcUrl).host, (ws) => (down ? ws.close() : ws.connectToServer()));
     await page.goto(appUrl(app, "#/providers"));
     const alert = page.getByRole("alert").first();
     await alert.waitFor({ timeout: 60_000 });
@@ -78,6 +81,7 @@ describe("dapp pages in Chromium: providers, account, training", function () {
     console.log(`      outage shown as: ${text}`);
     await screenshot("providers-rpc-down");
     await page.unroute(rpc);
+    down = false;
     // Still usable: the page reads the registry again on its next poll (Retry does it at once).
     await page.getByTestId("provider-row").first().waitFor({ timeout: 60_000 });
     await page.getByRole("alert").first().waitFor({ state: "detached" });

@@ -10,6 +10,8 @@ import type { RuntimeConfig } from "../lib/runtimeConfig";
 export type ShoalChain = {
   chain: Chain;
   rpcUrl: string;
+  /** The node's WebSocket endpoint, when the config names one: calls go over it first, HTTP taking over. */
+  wsUrl?: string;
   /** Milliseconds between polls: at most the chain's block time. */
   pollingInterval: number;
   contracts:
@@ -23,13 +25,15 @@ const FIL = { name: "Filecoin", symbol: "FIL", decimals: 18 } as const;
 export function shoalChains(config: RuntimeConfig): ShoalChain[] {
   const out: ShoalChain[] = config.chains.map((c) => {
     const known = [filecoin, filecoinCalibration].find((k) => k.id === c.id);
+    const rpcUrls = { default: { http: [c.rpcUrl], ...(c.wsUrl ? { webSocket: [c.wsUrl] } : {}) } };
     const chain =
       known !== undefined
-        ? { ...known, rpcUrls: { default: { http: [c.rpcUrl] } } }
-        : defineChain({ id: c.id, name: c.name, nativeCurrency: FIL, rpcUrls: { default: { http: [c.rpcUrl] } }, testnet: true });
+        ? { ...known, rpcUrls }
+        : defineChain({ id: c.id, name: c.name, nativeCurrency: FIL, rpcUrls, testnet: true });
     return {
       chain,
       rpcUrl: c.rpcUrl,
+      ...(c.wsUrl ? { wsUrl: c.wsUrl } : {}),
       pollingInterval: c.pollingIntervalMs ?? (known ? 10_000 : 1_000),
       contracts: {
         market: c.market,

@@ -2,6 +2,7 @@
 // Wallets: injected ones, found through EIP-6963 discovery (multiInjectedProviderDiscovery) plus
 // the legacy window.ethereum. Tests: `?mock=<address>` adds wagmi's mock connector for that
 // account on the local chain, so transactions go to the node's unlocked account.
+import { socketFirst } from "@shoal/sdk";
 import { type Address, http, isAddress } from "viem";
 import { type Config, createConfig, createStorage, injected, mock } from "wagmi";
 import type { ShoalChain } from "./chains";
@@ -23,7 +24,15 @@ export function createWagmiConfig(chains: ShoalChain[], search: string = window.
     chains: [first!, ...rest],
     connectors: useMock ? [mock({ accounts: [mockAddress], features: { defaultConnected: true, reconnect: true } }), ...connectors] : connectors,
     multiInjectedProviderDiscovery: true,
-    transports: Object.fromEntries(chains.map((c) => [c.chain.id, http(c.rpcUrl, { retryCount: 1 })])),
+    // With a WebSocket endpoint, calls go over it first and HTTP takes each one it does not answer
+    // (closed, refused, or silent for 5 s); watchJob then reads as each head is pushed instead of
+    // waiting for its poll.
+    transports: Object.fromEntries(
+      chains.map((c) => {
+        const overHttp = http(c.rpcUrl, { retryCount: 1 });
+        return [c.chain.id, c.wsUrl ? socketFirst(c.wsUrl, overHttp).transport : overHttp];
+      }),
+    ),
     pollingInterval: Object.fromEntries(chains.map((c) => [c.chain.id, c.pollingInterval])),
     // The mock session must not leak into a normal visit: keep its state in memory only.
     storage: useMock ? createStorage({ storage: { getItem: () => null, setItem: () => {}, removeItem: () => {} } }) : undefined,

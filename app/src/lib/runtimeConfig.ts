@@ -8,6 +8,8 @@ export type ChainEntry = {
   id: number;
   name: string;
   rpcUrl: string;
+  /** The node's WebSocket endpoint (ws:// or wss://): calls go over it first, and the job page reads as each head arrives. */
+  wsUrl?: string;
   market: Address;
   registry: Address;
   /** FederatedAveraging coordinators to show on the training page. */
@@ -40,6 +42,7 @@ export function parseRuntimeConfig(value: unknown): RuntimeConfig {
     const c = raw as Record<string, unknown>;
     if (!Number.isSafeInteger(c.id) || (c.id as number) <= 0) throw new RuntimeConfigError(`${at}.id must be a positive chain ID`);
     if (typeof c.rpcUrl !== "string" || !/^https?:\/\//.test(c.rpcUrl)) throw new RuntimeConfigError(`${at}.rpcUrl must be an http(s) URL`);
+    if (c.wsUrl !== undefined && !(typeof c.wsUrl === "string" && /^wss?:\/\//.test(c.wsUrl))) throw new RuntimeConfigError(`${at}.wsUrl must be a ws(s) URL`);
     for (const key of ["market", "registry"] as const)
       if (typeof c[key] !== "string" || !isAddress(c[key] as string)) throw new RuntimeConfigError(`${at}.${key} must be an address`);
     const federated = c.federated ?? [];
@@ -53,6 +56,7 @@ export function parseRuntimeConfig(value: unknown): RuntimeConfig {
       id: c.id as number,
       name: typeof c.name === "string" && c.name !== "" ? c.name : `Chain ${c.id}`,
       rpcUrl: c.rpcUrl,
+      ...(c.wsUrl !== undefined ? { wsUrl: c.wsUrl as string } : {}),
       market: c.market as Address,
       registry: c.registry as Address,
       federated: federated as Address[],
