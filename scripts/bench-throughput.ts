@@ -22,9 +22,9 @@ import { fileURLToPath } from "node:url";
 import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
-import { createWalletClient, http, parseEther, type Hex } from "viem";
+import { type Address, createWalletClient, type Hex, http, parseEther, parseTransaction, type Transport } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { createNonceManager, jsonRpc } from "viem/nonce";
+import type { NonceManager } from "viem/nonce";
 import { createWriteStream } from "node:fs";
 import { hardhat } from "viem/chains";
 import { jobMarketAbi, submitJob } from "../sdk/src/index.js";
@@ -57,6 +57,46 @@ const memory = async (pid: number) => {
 type Memory = Awaited<ReturnType<typeof memory>>;
 type Batch = { settled: number; jobs: number; seconds: number; postedMs: number; before: Memory; after: Memory; peak: number };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The benchmark client's nonces and sends, for submits in flight together: nonces are handed out
+ * here in call order from the pending count, and each eth_sendRawTransaction waits until the one
+ * before it was answered. The node automines, and automining refuses a nonce above the next one
+ * it expects (it cannot queue it), so submits sent over parallel HTTP requests must still reach
+ * it in order (viem's nonce manager gave the nonces, but not the order: one run in several failed
+ * with "Nonce provided for the transaction is higher than the next one expected"). A nonce whose
+ * transaction never came (its preparation failed) holds the next one at most 2 s.
+ */
+async function nonceOrdered(url: string, address: Address, publicClient: { getTransactionCount(a: { address: Address; blockTag: "pending" }): Promise<number> }) {
+  let next = await publicClient.getTransactionCount({ address, blockTag: "pending" });
+  let sendable = next; // the lowest nonce not answered yet
+  const waiters = new Set<() => void>();
+  const nonceManager: NonceManager = {
+    consume: async () => next++,
+    increment: () => {},
+    get: async () => next,
+    reset: () => {},
+  };
+  const base = http(url, { timeout: 120_000, retryCount: 0 });
+  const transport: Transport = (params) => {
+    const t = base(params);
+    const request = (async (args: { method: string; params?: unknown }) => {
+      if (args.method !== "eth_sendRawTransaction") return t.request(args as never);
+      const nonce = parseTransaction((args.params as [Hex])[0]).nonce ?? 0;
+      const giveUp = Date.now() + 2_000;
+      while (nonce > sendable && Date.now() < giveUp) await new Promise<void>((r) => (waiters.add(r), setTimeout(r, 50)));
+      try {
+        return await t.request(args as never);
+      } finally {
+        sendable = Math.max(sendable, nonce + 1);
+        for (const wake of waiters) wake();
+        waiters.clear();
+      }
+    }) as typeof t.request;
+    return { ...t, request };
+  };
+  return { transport, nonceManager };
+}
 
 async function run(mode: "ws" | "poll") {
   const chain = await startLocalChain();
@@ -97,8 +137,9 @@ async function run(mode: "ws" | "poll") {
     if (process.env.BENCH_AGENT_LOG) agent.stdout!.pipe(createWriteStream(`${process.env.BENCH_AGENT_LOG}.${mode}`));
     const provider = privateKeyToAccount(KEYS[2]! as Hex).address;
 
-    // One nonce manager for the client, so submits can be in flight together.
-    const client = createWalletClient({ chain: hardhat, transport: http(chain.rpcUrl, { timeout: 120_000, retryCount: 0 }), account: privateKeyToAccount(KEYS[1]! as Hex, { nonceManager: createNonceManager({ source: jsonRpc() }) }) });
+    // Submits in flight together: nonces counted here, and sent in their order (see nonceOrdered).
+    const ordered = await nonceOrdered(chain.rpcUrl, privateKeyToAccount(KEYS[1]! as Hex).address, chain.publicClient);
+    const client = createWalletClient({ chain: hardhat, transport: ordered.transport, account: privateKeyToAccount(KEYS[1]! as Hex, { nonceManager: ordered.nonceManager }) });
     const spec = { version: 1 as const, engine: { type: "wasm" as const, module: moduleCid, args: [] }, inputs: [], resources: { cpu: 1, memoryMb: 16, timeoutSec: 10 } };
     const submit = () => submitJob(client, { spec, replicas: 1, quorum: 1, price: parseEther("0.001"), market: chain.market });
     const claimed = async (jobId: bigint, fromBlock: bigint) =>
@@ -167,7 +208,7 @@ for (const mode of MODES) {
   });
   if (r.batches.length > 1) {
     const growth = r.batches.at(-1)!.after.rss - r.batches[0]!.after.rss;
-    console.log(`    RSS after the last batch minus after the first: ${growth >= 0 ? "+" : ""}${growth.toFixed(0)} MB (flat: within a few MB)`);
+    console.log(`    RSS after the last batch minus after the first: ${growth >= 0 ? "+" : ""}${growth.toFixed(0)} MB (flat means within a few MB; goal ≤ 5)`);
   }
   if (r.rpc) {
     const jobs = PROBES + r.batches.reduce((n, b) => n + b.jobs, 0);
