@@ -38,6 +38,13 @@ const MODES = (process.env.BENCH_MODES ?? "ws,poll").split(",") as ("ws" | "poll
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 2);
 const PROBES = 5;
 const POLL_MS = 2_000; // the agent's default chain.pollIntervalMs
+/**
+ * glibc's malloc arenas for the agent process, as the shipped service files set them
+ * (agent/deploy: MALLOC_ARENA_MAX=2). BENCH_MALLOC_ARENA_MAX=<n>, or "default" for glibc's own
+ * (8 per core). With the default, freed memory piles up in the arenas of the worker threads (one
+ * per WASM job): RSS climbed about 20 MB per batch to some 270 MB before falling back.
+ */
+const ARENAS = process.env.BENCH_MALLOC_ARENA_MAX ?? "2";
 
 /** A WASI command that does nothing: (memory 1) and an empty _start, both exported. */
 const NOOP_WASM = Uint8Array.from([
@@ -130,7 +137,11 @@ async function run(mode: "ws" | "poll") {
     ].join(" ");
     const agent = await demo.startAgent({
       label: "agent", config: join(dir, "shoal-agent.json"), privateKey: KEYS[2]!, registerArgs: ["--stake", "1000"],
-      runEnv: { ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), ...(rpcFile ? { SHOAL_RPC_COUNT_FILE: rpcFile } : {}) },
+      runEnv: {
+        ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+        ...(rpcFile ? { SHOAL_RPC_COUNT_FILE: rpcFile } : {}),
+        ...(ARENAS === "default" ? {} : { MALLOC_ARENA_MAX: ARENAS }),
+      },
     });
     const pid = agent.pid!;
     // BENCH_AGENT_LOG=<file>: the agent's log, to see where the time goes.
@@ -193,7 +204,7 @@ async function run(mode: "ws" | "poll") {
   }
 }
 
-console.log(`Throughput: ${BATCHES} batches of ${JOBS} no-op WASM jobs (1 replica), each posted at once, against one agent process (default concurrency 2, poll ${POLL_MS} ms); load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`);
+console.log(`Throughput: ${BATCHES} batches of ${JOBS} no-op WASM jobs (1 replica), each posted at once, against one agent process (default concurrency 2, poll ${POLL_MS} ms, MALLOC_ARENA_MAX ${ARENAS}); load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`);
 const runs: Awaited<ReturnType<typeof run>>[] = [];
 for (const mode of MODES) {
   const r = await run(mode);
@@ -233,7 +244,7 @@ if (headline) {
   if (headline.batches.length > 1) {
     recordFigure({
       section: "throughput", name: "agent RSS after the last batch minus after the first", value: Math.round(headline.batches.at(-1)!.after.rss - headline.batches[0]!.after.rss),
-      unit: "MB", better: "lower", goal: { op: "<=", value: 5 }, note: `flat memory; RSS after the first batch ${headline.batches[0]!.after.rss.toFixed(0)} MB`,
+      unit: "MB", better: "lower", goal: { op: "<=", value: 5 }, note: `flat memory; RSS after the first batch ${headline.batches[0]!.after.rss.toFixed(0)} MB; MALLOC_ARENA_MAX ${ARENAS}, as the service files set it`,
     });
   }
 }
