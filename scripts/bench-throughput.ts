@@ -42,7 +42,8 @@ const POLL_MS = 2_000; // the agent's default chain.pollIntervalMs
  * glibc's malloc arenas for the agent process, as the shipped service files set them
  * (agent/deploy: MALLOC_ARENA_MAX=2). BENCH_MALLOC_ARENA_MAX=<n>, or "default" for glibc's own
  * (8 per core). With the default, freed memory piles up in the arenas of the worker threads (one
- * per WASM job): RSS climbed about 20 MB per batch to some 270 MB before falling back.
+ * per WASM job): RSS climbed about 20 MB per batch to some 270 MB before falling back; with two
+ * it levelled at 170–211 MB.
  */
 const ARENAS = process.env.BENCH_MALLOC_ARENA_MAX ?? "2";
 
