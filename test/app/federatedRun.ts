@@ -53,7 +53,13 @@ export async function runFederatedRounds(
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as { port: number }).port;
-  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  // Connections the browser keeps alive (its pages poll this gateway) are cut, or close() would
+  // wait for them: the training page test hung here once for its whole 300 s timeout.
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   try {
     await registerProvider(provider, { registry: app.registry, gatewayUrl: `http://127.0.0.1:${port}`, capabilities: { engines: 3, cpus: 2, memoryMb: 2048, gpus: 0 }, stake: parseEther("10") });
 
