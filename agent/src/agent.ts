@@ -142,6 +142,7 @@ async function defaultExecutors(config: AgentConfig, label: string): Promise<Map
       "wasm",
       createWasmExecutor({
         allowedModules: config.engines.wasm.allowedModules.length ? config.engines.wasm.allowedModules : undefined,
+        jobsPerWorker: config.engines.wasm.jobsPerWorker,
         resolveModule: async (spec) => {
           if (spec.engine.type !== "wasm") throw new Error("not a wasm spec");
           if (moduleDir) {

@@ -1,5 +1,5 @@
 // Runs the ML kernels (ml/modules/*.wasm) the way a provider does: through the agent's
-// WasmExecutor, each run in a fresh worker, inputs mounted read-only under /inputs and the
+// WasmExecutor, its worker threads reused from job to job as the agent's are, inputs mounted read-only under /inputs and the
 // outputs in a new directory. Shared by scripts/bench-ml.ts and test/ml.
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -18,7 +18,7 @@ const MODULES_DIR = new URL("../../ml/modules/", import.meta.url);
 const INPUT_CID = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";
 
 /** The built modules, by name and by CID, and an executor that resolves them. */
-export async function mlRunner(options: { modulesDir?: URL; tempDir?: string } = {}) {
+export async function mlRunner(options: { modulesDir?: URL; tempDir?: string; jobsPerWorker?: number } = {}) {
   const byCid = new Map<string, Uint8Array>();
   const cids = {} as Record<MlModule, string>;
   for (const name of ["train", "aggregate", "evaluate", "infer"] as const) {
@@ -28,6 +28,7 @@ export async function mlRunner(options: { modulesDir?: URL; tempDir?: string } =
   }
   const executor: WasmExecutor = createWasmExecutor({
     tempDir: options.tempDir,
+    jobsPerWorker: options.jobsPerWorker,
     resolveModule: async (spec) => {
       const bytes = byCid.get((spec.engine as { module: string }).module);
       if (bytes === undefined) throw new Error("unknown module");

@@ -28,6 +28,15 @@ describe("agent config", function () {
     assert.equal(config.results.dir, "out");
   });
 
+  it("runs WASM jobs 100 to a worker thread by default, and refuses a jobsPerWorker under 1 naming the key", async function () {
+    const dir = await mkdtemp(join(tmpdir(), "shoal-config-"));
+    const file = join(dir, "shoal-agent.json");
+    await writeFile(file, JSON.stringify({}));
+    assert.equal(loadConfig({ file, env: {} }).engines.wasm.jobsPerWorker, 100);
+    await writeFile(file, JSON.stringify({ engines: { wasm: { jobsPerWorker: 0 } } }));
+    assert.throws(() => loadConfig({ file, env: {} }), /engines\.wasm\.jobsPerWorker: Too small: expected number to be >=1/);
+  });
+
   it("shoal-agent init writes every key of the config, optional ones commented out, and the file loads as written", async function () {
     const text = defaultConfigText();
     const missing = leaves(configSchema).filter((path) => !text.includes(`"${path.at(-1)}"`));

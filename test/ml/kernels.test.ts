@@ -8,8 +8,8 @@ import { decodeModel, encodeModel, encodeShard, type Model, type Shard } from ".
 import { type Mount, mlRunner, type MlModule } from "../../scripts/lib/mlJobs.js";
 import { fileMount, modelMount, shardMount, smallMnist, syntheticShard, useFixtureDir } from "./fixtures.js";
 
-// The committed modules (ml/modules), run as a provider runs them: the agent's WasmExecutor, a
-// fresh worker per run, inputs mounted read-only.
+// The committed modules (ml/modules), run as a provider runs them: the agent's WasmExecutor, its
+// workers reused from run to run, inputs mounted read-only.
 
 type Runner = Awaited<ReturnType<typeof mlRunner>>;
 let runner: Runner;
@@ -85,8 +85,8 @@ describe("ML kernels (WASM modules through the WasmExecutor)", function () {
       assert.deepEqual([model.kind, model.hidden, model.params.length], ["softmax", 0, 7850]);
     });
 
-    it("gives identical bytes when the same job runs again, in fresh workers and in another executor", async function () {
-      const other = await mlRunner({ tempDir: base });
+    it("gives identical bytes when the same job runs again, after other jobs on a reused worker and on a fresh worker per run", async function () {
+      const other = await mlRunner({ tempDir: base, jobsPerWorker: 1 });
       const runs = [await train(), await train(), await train([], [], other)];
       const [model, metrics] = [await read(runs[0]!, "model.bin"), await read(runs[0]!, "metrics.json")];
       for (const out of runs.slice(1)) {

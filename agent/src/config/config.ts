@@ -59,6 +59,8 @@ export const configSchema = z.strictObject({
           moduleDir: z.string().optional(),
           /** Module CIDs this agent runs (empty: any). */
           allowedModules: z.array(z.string()).default([]),
+          /** Jobs one worker thread (one V8 isolate) runs in turn before it is replaced; 1: a fresh one per job. */
+          jobsPerWorker: z.int().min(1).max(100_000).default(100),
         })
         .prefault({}),
       docker: z
@@ -255,8 +257,9 @@ export function defaultConfigText(): string {
   },
   "engines": {
     // WASM modules come from moduleDir (<cid>.wasm) or the spec's sources, always checked against their CID.
-    // allowedModules: module CIDs this agent runs (empty: any).
-    "wasm": { "enabled": true, "moduleDir": "./modules", "allowedModules": [] },
+    // allowedModules: module CIDs this agent runs (empty: any). jobsPerWorker: jobs one worker
+    // thread runs in turn, each with its own WASI instance and memory, before it is replaced (1: a fresh one per job).
+    "wasm": { "enabled": true, "moduleDir": "./modules", "allowedModules": [], "jobsPerWorker": 100 },
     // Docker jobs need the engine's socket; images must be pinned by digest and listed here
     // (repository names or name@sha256: references).
     "docker": { "enabled": false, "socketPath": "/var/run/docker.sock", "allowedImages": [] }

@@ -36,10 +36,19 @@ export type WasmExecutorOptions = {
   workerHeapMb?: number | undefined;
   /**
    * Workers kept started and waiting, so a job does not wait for one to start (0.1–0.6 s on a
-   * loaded 2-core host). Each runs one job only and is then ended; the next is started when a run
-   * has returned. Default 1; 0 starts a worker per run.
+   * loaded 2-core host). A worker that ended its job cleanly goes back to wait for the next (see
+   * `jobsPerWorker`); otherwise the next is started when a run has returned. Default 1; 0 starts a
+   * worker per run.
    */
   warmWorkers?: number | undefined;
+  /**
+   * Jobs one worker (one V8 isolate) runs, one after another, before it is ended and replaced.
+   * Default 100; 1 gives every job a worker of its own. A worker goes back for another job only
+   * after a clean end (exit, trap, or a module that cannot run) with at most 64 MiB of module
+   * memory; after a timeout, an abort, an output over the cap, a heap or worker failure it is
+   * ended. Each job gets its own node:wasi instance, fd table and memory either way (worker.ts).
+   */
+  jobsPerWorker?: number | undefined;
   /** Compiled modules kept, by CID and memory limit (a hit skips loading, the CID check and compiling). Default 16. */
   moduleCacheSize?: number | undefined;
   /** Called after each run (successful or not) with where its time went. */
@@ -58,6 +67,8 @@ export type WasmRunTimings = {
   inputsMs: number;
   /** Whether the job went to a worker already waiting (else it waited for one to start). */
   workerWarm: boolean;
+  /** Jobs the worker had run before this one (0: its first). */
+  workerJobs: number;
   /** How long the worker that took the job took to start (spawn → waiting; off the job's path when warm). */
   workerStartMs: number;
   /** Job posted → the worker has it (includes starting a worker when none was warm). */
@@ -70,7 +81,7 @@ export type WasmRunTimings = {
   runMs: number;
   /** The exit message reaching the main thread, then the output tree walked and measured. */
   outputsMs: number;
-  /** Worker terminated, host fds closed, temporary directory removed. */
+  /** Worker returned to the pool (or terminated), host fds closed, temporary directory removed. */
   teardownMs: number;
   /** `run()` from call to return. */
   totalMs: number;
@@ -144,8 +155,12 @@ export class WasmExecutor implements Executor {
   #available: Promise<boolean> | undefined;
   /** Compiled modules by `<cid>@<pages>`, least recently used first. */
   readonly #compiled = new Map<string, Promise<WebAssembly.Module>>();
-  /** Started workers waiting for a job. */
+  /** Started workers waiting for a job, least recently used first. */
   readonly #spares: Spare[] = [];
+  /** Runs on a worker now, and the most there were at once: idle workers are kept up to that many. */
+  #running = 0;
+  #peak = 0;
+  #closed = false;
 
   constructor(options: WasmExecutorOptions) {
     this.#options = options;
@@ -213,7 +228,7 @@ export class WasmExecutor implements Executor {
     const startedAt = performance.timeOrigin + performance.now();
     const clock = performance.now();
     const timings: WasmRunTimings = {
-      moduleCached: false, loadMs: 0, compileMs: 0, inputsMs: 0, workerWarm: false, workerStartMs: 0, workerMs: 0,
+      moduleCached: false, loadMs: 0, compileMs: 0, inputsMs: 0, workerWarm: false, workerJobs: 0, workerStartMs: 0, workerMs: 0,
       setUpMs: 0, instantiateMs: 0, runMs: 0, outputsMs: 0, teardownMs: 0, totalMs: 0,
     };
     const maxPages = spec.resources.memoryMb * (1_048_576 / PAGE_BYTES);
@@ -350,24 +365,29 @@ export class WasmExecutor implements Executor {
       env: {},
       name: "shoal-wasm",
       execArgv: entry.execArgv,
-      resourceLimits: { maxOldGenerationSizeMb: this.#options.workerHeapMb ?? 64, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
+      // A small young generation: a job's own JavaScript garbage (its syscall layer, listings) is
+      // collected often, so a worker's heap stays small over its jobs (16 MB: RSS grew ~10 MB more per 200 jobs).
+      resourceLimits: { maxOldGenerationSizeMb: this.#options.workerHeapMb ?? 64, maxYoungGenerationSizeMb: 4, stackSizeMb: 4 },
     });
     const spawnedAt = performance.now();
-    const spare: Spare = { worker, ready: Promise.resolve(), dead: false, startMs: undefined };
+    const spare: Spare = { worker, ready: Promise.resolve(), dead: false, startMs: undefined, jobs: 0, idleTimer: undefined };
     spare.ready = new Promise<void>((resolve) => {
       const onMessage = (message: WorkerMessage): void => {
         if (message.type !== "ready") return;
         spare.startMs = performance.now() - spawnedAt;
+        worker.off("message", onMessage);
         resolve();
       };
       worker.on("message", onMessage);
-      // A worker that fails while waiting is dropped; one that fails during its job is reported by waitForWorker.
-      worker.once("error", () => {
+      // Always listened to: an unhandled worker "error" would crash the agent. A failure during a
+      // job is also reported to that run by waitForWorker; one while waiting drops the worker.
+      worker.on("error", () => {
         spare.dead = true;
         resolve();
       });
       worker.once("exit", () => {
         spare.dead = true;
+        clearTimeout(spare.idleTimer);
         worker.off("message", onMessage);
         resolve();
       });
@@ -376,26 +396,66 @@ export class WasmExecutor implements Executor {
     return spare;
   }
 
+  /** Workers kept waiting when none runs: `warmWorkers`. */
+  get #wanted(): number {
+    return this.#closed ? 0 : Math.max(0, this.#options.warmWorkers ?? 1);
+  }
+
   /** Starts workers until `warmWorkers` are waiting. */
   #refill(): void {
     for (let i = this.#spares.length - 1; i >= 0; i--) if (this.#spares[i].dead) this.#spares.splice(i, 1);
-    const wanted = Math.max(0, this.#options.warmWorkers ?? 1);
-    while (this.#spares.length < wanted) this.#spares.push(this.#spawn());
+    while (this.#spares.length < this.#wanted) this.#spares.push(this.#spawn());
   }
 
-  /** A waiting worker if one is alive, else a new one. */
+  /** A waiting worker if one is alive (the most recently used of those ready), else a new one. */
   #take(): { spare: Spare; warm: boolean } {
-    for (let spare = this.#spares.shift(); spare !== undefined; spare = this.#spares.shift()) {
-      if (spare.dead) continue;
-      spare.worker.ref();
-      return { spare, warm: true };
+    for (let i = this.#spares.length - 1; i >= 0; i--) if (this.#spares[i].dead) this.#spares.splice(i, 1);
+    let index = this.#spares.length > 0 ? 0 : -1;
+    for (let i = this.#spares.length - 1; i > 0; i--) {
+      if (this.#spares[i].startMs !== undefined) {
+        index = i;
+        break;
+      }
     }
-    const spare = this.#spawn();
+    const spare = index < 0 ? this.#spawn() : (this.#spares.splice(index, 1)[0] as Spare);
+    clearTimeout(spare.idleTimer);
     spare.worker.ref();
-    return { spare, warm: false };
+    return { spare, warm: index >= 0 };
   }
 
-  /** One worker run: take a worker, post the job, wait for its end or a limit, and clean up the worker and its host fds. */
+  /**
+   * After a run: the worker waits for the next job if it may take one (`reusable`, under
+   * `jobsPerWorker`) and fewer are waiting than ran at once at the most (at least `warmWorkers`;
+   * none when that is 0); else it is ended. One kept above `warmWorkers` is ended after a minute
+   * with no job.
+   */
+  #release(spare: Spare, reusable: boolean): void {
+    const wanted = this.#wanted;
+    const keep = wanted === 0 ? 0 : Math.max(wanted, this.#peak);
+    const maxJobs = Math.max(1, this.#options.jobsPerWorker ?? 100);
+    if (!reusable || spare.dead || spare.jobs >= maxJobs || this.#spares.length >= keep) {
+      void spare.worker.terminate().catch(() => undefined);
+      return;
+    }
+    spare.worker.unref();
+    this.#spares.push(spare);
+    spare.idleTimer = setTimeout(() => {
+      const at = this.#spares.indexOf(spare);
+      if (at < 0 || this.#spares.length <= this.#wanted) return;
+      this.#spares.splice(at, 1);
+      void spare.worker.terminate().catch(() => undefined);
+    }, IDLE_WORKER_MS);
+    spare.idleTimer.unref();
+  }
+
+  /** Ends the waiting workers; runs still going end theirs as they finish. Never throws. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const idle = this.#spares.splice(0);
+    await Promise.all(idle.map((spare) => spare.worker.terminate().catch(() => undefined)));
+  }
+
+  /** One worker run: take a worker, post the job, wait for its end or a limit, and clean up its host fds and the worker (back to the pool, or ended). */
   async #execute(run: RunPlan, timings?: WasmRunTimings): Promise<Outcome> {
     const stdout = new SharedArrayBuffer(STDIO_HEADER_BYTES + STDIO_CAPTURE_BYTES);
     const stderr = new SharedArrayBuffer(STDIO_HEADER_BYTES + STDIO_CAPTURE_BYTES);
@@ -403,11 +463,18 @@ export class WasmExecutor implements Executor {
       { guest: "/inputs", host: run.inputDir, readOnly: true },
       { guest: run.outputPath ?? "/outputs", host: run.outputDir, readOnly: false },
     ];
-    const nullFd = openSync(devNull, "r+");
     const openChannel = new SharedArrayBuffer(OPEN_CHANNEL_BYTES);
-    let worker: Worker | undefined;
+    // The job's fds 0, 1 and 2: its own, so flags a job sets on them (fd_fdstat_set_flags) are not
+    // what the next job on the worker finds.
+    const nullFd = openSync(devNull, "r+");
+    const taken = this.#take();
+    const spare = taken.spare;
+    const workerJobs = spare.jobs++;
+    this.#running++;
+    this.#peak = Math.max(this.#peak, this.#running);
     let endedAt = 0;
     let reported = false;
+    let reusable = false;
     try {
       const data: WorkerInput = {
         module: run.module,
@@ -426,22 +493,23 @@ export class WasmExecutor implements Executor {
         maxOutputBytes: run.maxOutputBytes,
         maxOutputEntries: this.#maxEntries,
       };
-      const taken = this.#take();
-      worker = taken.spare.worker;
       const postedAt = performance.timeOrigin + performance.now();
-      worker.postMessage(data);
+      spare.worker.postMessage(data);
       const channel = new Int32Array(openChannel);
-      const outcome = await waitForWorker(worker, run.timeoutMs, run.signal, (message) => {
+      const outcome = await waitForWorker(spare.worker, run.timeoutMs, run.signal, (message) => {
         if (message.type === "close") return run.inputs.release(message.index);
         Atomics.store(channel, 1, run.inputs.open(message.index));
         Atomics.store(channel, 0, 2);
         Atomics.notify(channel, 0);
       });
       endedAt = performance.now();
+      // The worker closed the job's fds before it reported these; after anything else it is killed.
       reported = outcome.kind === "exit" || outcome.kind === "trap" || outcome.kind === "invalid";
+      reusable = outcome.kind === "invalid" || ((outcome.kind === "exit" || outcome.kind === "trap") && outcome.memoryBytes <= REUSE_MAX_MEMORY_BYTES);
       if (timings !== undefined) {
-        timings.workerWarm = taken.warm && taken.spare.startMs !== undefined;
-        timings.workerStartMs = taken.spare.startMs ?? 0;
+        timings.workerWarm = taken.warm && spare.startMs !== undefined;
+        timings.workerJobs = workerJobs;
+        timings.workerStartMs = spare.startMs ?? 0;
         if (outcome.kind === "exit") {
           const { phases } = outcome;
           timings.workerMs = Math.max(0, phases.receivedAt - postedAt);
@@ -454,21 +522,16 @@ export class WasmExecutor implements Executor {
       }
       return { ...outcome, stdout: readCapture(stdout), stderr: readCapture(stderr) } as Outcome;
     } finally {
-      if (worker !== undefined && reported) {
-        // The worker closed its fds before it reported: its teardown (tens of ms: the isolate and
-        // the module's memory) need not hold the result back.
-        const ended = worker;
-        void ended
-          .terminate()
-          .catch(() => undefined)
-          .finally(() => {
-            ended.removeAllListeners("message");
-            closeSync(nullFd); // only once the worker is gone: it is the job's fds 0–2
-          });
+      this.#running--;
+      if (reported) {
+        // The job is over: nothing uses its fds 0–2 again. The worker goes back to the pool, or is
+        // ended in the background: its teardown (tens of ms: the isolate and the module's memory)
+        // need not hold the result back.
+        closeSync(nullFd);
+        this.#release(spare, reusable);
       } else {
         // Killed (or never reported): it may hold fds into the run's directories.
-        await worker?.terminate();
-        worker?.removeAllListeners("message");
+        await spare.worker.terminate();
         closeLeakedFds([run.inputDir, run.outputDir]);
         closeSync(nullFd);
       }
@@ -507,8 +570,26 @@ export function moduleFromDirectory(dir: string): (spec: Spec) => Promise<Uint8A
 
 // ---- internals ------------------------------------------------------------------------------
 
-/** A started worker; `startMs`: spawn → waiting for its job, once it is. */
-type Spare = { worker: Worker; ready: Promise<void>; dead: boolean; startMs: number | undefined };
+/**
+ * A started worker. `startMs`: spawn → waiting for its first job, once it is; `jobs`: jobs given
+ * to it so far; `idleTimer`: ends it when it has waited too long above `warmWorkers`.
+ */
+type Spare = {
+  worker: Worker;
+  ready: Promise<void>;
+  dead: boolean;
+  startMs: number | undefined;
+  jobs: number;
+  idleTimer: NodeJS.Timeout | undefined;
+};
+
+/**
+ * A worker whose job ended with more module memory than this is ended rather than kept: the memory
+ * is freed only when the worker's isolate collects it, which an idle worker may not do for long.
+ */
+const REUSE_MAX_MEMORY_BYTES = 64 * 1_048_576;
+/** A worker kept above `warmWorkers` is ended after this long with no job. */
+const IDLE_WORKER_MS = 60_000;
 
 type RunPlan = {
   module: WebAssembly.Module;
@@ -537,7 +618,11 @@ type Ending =
   | { kind: "crash"; message: string };
 type Outcome = Ending & { stdout: string; stderr: string };
 
-/** Waits for the worker's end; meanwhile passes its requests to open and close mounted files to `onFile`. */
+/**
+ * Waits for the worker's end; meanwhile passes its requests to open and close mounted files to
+ * `onFile`. Its listeners are removed when it settles, so a worker that goes on to another job
+ * reports to that job's run only.
+ */
 function waitForWorker(
   worker: Worker,
   timeoutMs: number,
@@ -548,15 +633,7 @@ function waitForWorker(
     let settled = false;
     const onAbort = (): void => done({ kind: "aborted" });
     const timer = setTimeout(() => done({ kind: "timeout" }), timeoutMs);
-    function done(ending: Ending): void {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-      resolve(ending);
-    }
-    signal?.addEventListener("abort", onAbort, { once: true });
-    worker.on("message", (message: WorkerMessage) => {
+    const onMessage = (message: WorkerMessage): void => {
       if (message.type === "started" || message.type === "ready") return;
       if (message.type === "open" || message.type === "close") return onFile(message);
       if (message.type === "exit")
@@ -564,12 +641,24 @@ function waitForWorker(
       else if (message.type === "trap") done({ kind: "trap", message: message.message, durationMs: message.durationMs, memoryBytes: message.memoryBytes });
       else if (message.type === "output-limit") done({ kind: "output-limit", message: message.message });
       else done({ kind: "invalid", message: message.message });
-    });
-    // Always listened to: an unhandled worker "error" would crash the agent.
-    worker.on("error", (error: Error & { code?: string }) =>
-      done(error.code === "ERR_WORKER_OUT_OF_MEMORY" ? { kind: "out-of-memory", message: error.message } : { kind: "crash", message: error.message }),
-    );
-    worker.on("exit", (code) => done({ kind: "crash", message: `the worker exited with code ${code} before reporting` }));
+    };
+    const onError = (error: Error & { code?: string }): void =>
+      done(error.code === "ERR_WORKER_OUT_OF_MEMORY" ? { kind: "out-of-memory", message: error.message } : { kind: "crash", message: error.message });
+    const onExit = (code: number): void => done({ kind: "crash", message: `the worker exited with code ${code} before reporting` });
+    function done(ending: Ending): void {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      worker.off("message", onMessage);
+      worker.off("error", onError);
+      worker.off("exit", onExit);
+      resolve(ending);
+    }
+    signal?.addEventListener("abort", onAbort, { once: true });
+    worker.on("message", onMessage);
+    worker.on("error", onError);
+    worker.on("exit", onExit);
   });
 }
 

@@ -37,8 +37,9 @@ export type MountedFile = {
 export const OPEN_CHANNEL_BYTES = 8;
 
 /**
- * Everything the worker needs for its one job, posted to it as its first (and only) message: a
- * worker is started ahead of the job and waits for it (see "ready").
+ * Everything the worker needs for one job, posted to it as one message: a worker is started ahead
+ * of its first job and waits for it (see "ready"); after a job that ended cleanly the executor may
+ * post it another.
  */
 export type WorkerInput = {
   /** The module, compiled once by the executor from its checked bytes with memories capped to the limit (a Module is shared with the worker, not copied). */
