@@ -2,9 +2,12 @@
  * Throughput: one agent (a separate `shoal-agent` process, default concurrency) and batches of 200
  * no-op WASM jobs (a 60-byte module whose _start returns at once; one replica), each batch posted
  * at once and carried to settlement. Prints jobs/s from the first submit to the last settlement,
- * and the agent's RSS (VmRSS, and its peak VmHWM, from /proc) before and after each batch: memory
- * is flat when the RSS after the second batch is no higher than after the first (within a few MB;
- * the first batch grows the heap to its working size). Before the batches, a few single jobs
+ * and the agent's RSS (VmRSS, and its peak VmHWM, from /proc) before and after each batch, and
+ * after each batch once more after a full garbage collection of the agent's main thread (asked by
+ * a signal: scripts/lib/gcProbe.mjs, the agent run with --expose-gc). Memory is flat when the RSS
+ * after collection is no higher after the second batch than after the first (within a few MB; the
+ * first batch grows the heap to its working size). Without the collection RSS also counts garbage
+ * V8 has not collected yet: it grows batch after batch until V8's next full collection. Before the batches, a few single jobs
  * measure the claim latency: from the submit's receipt to the agent's SlotClaimed on chain. Runs
  * once with the head subscription (chain.wsUrl) and once polling only.
  * Run: `npm run bench:throughput` (BENCH_JOBS to change the count, BENCH_BATCHES (default 2),
@@ -41,9 +44,9 @@ const POLL_MS = 2_000; // the agent's default chain.pollIntervalMs
 /**
  * glibc's malloc arenas for the agent process, as the shipped service files set them
  * (agent/deploy: MALLOC_ARENA_MAX=2). BENCH_MALLOC_ARENA_MAX=<n>, or "default" for glibc's own
- * (8 per core). With the default, freed memory piles up in the arenas of the worker threads (one
- * per WASM job): RSS climbed about 20 MB per batch to some 270 MB before falling back; with two
- * it levelled at 170–211 MB.
+ * (8 per core). With the default, freed memory piles up in the arenas of the WASM worker threads:
+ * with a worker per job RSS climbed about 20 MB per batch to some 270 MB before falling back (two
+ * arenas: 170–211 MB); with workers reused, 195 → 201 → 204 MB after collection (two: 194 → 194 → 198).
  */
 const ARENAS = process.env.BENCH_MALLOC_ARENA_MAX ?? "2";
 
@@ -63,8 +66,24 @@ const memory = async (pid: number) => {
   return { rss: kb("VmRSS") / 1024, hwm: kb("VmHWM") / 1024 };
 };
 type Memory = Awaited<ReturnType<typeof memory>>;
-type Batch = { settled: number; jobs: number; seconds: number; postedMs: number; before: Memory; after: Memory; peak: number };
+/** `collected`: RSS after a full collection, and the live heap then (MB). */
+type Batch = { settled: number; jobs: number; seconds: number; postedMs: number; before: Memory; after: Memory; collected: { rss: number; heap: number }; peak: number };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const GC_PROBE = fileURLToPath(new URL("./lib/gcProbe.mjs", import.meta.url));
+
+/** Has the agent run a full collection (see gcProbe.mjs) and reads its RSS and live heap then. */
+async function collected(pid: number, file: string): Promise<{ rss: number; heap: number }> {
+  await rm(file, { force: true });
+  process.kill(pid, "SIGUSR2");
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(50)) {
+    const text = await readFile(file, "utf8").catch(() => undefined);
+    if (text === undefined) continue;
+    const usage = JSON.parse(text) as { heapUsed: number };
+    await sleep(1_000); // V8 frees the collected pages in the background
+    return { rss: (await memory(pid)).rss, heap: usage.heapUsed / 1_048_576 };
+  }
+  throw new Error("the agent did not answer the garbage collection probe (scripts/lib/gcProbe.mjs) within 10 s");
+}
 
 /**
  * The benchmark client's nonces and sends, for submits in flight together: nonces are handed out
@@ -131,7 +150,9 @@ async function run(mode: "ws" | "poll") {
     // BENCH_PROFILE=<dir>: a V8 CPU profile of the agent (open in Chrome DevTools); BENCH_RPC_COUNT=1:
     // the JSON-RPC calls the agent sends, by method.
     const rpcFile = process.env.BENCH_RPC_COUNT ? join(tmpdir(), `shoal-bench-rpc-${process.pid}-${mode}.json`) : undefined;
+    const gcFile = join(dir, "gc-probe.json");
     const nodeOptions = [
+      `--expose-gc --import=${GC_PROBE}`,
       ...(process.env.BENCH_PROFILE ? [`--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE} --cpu-prof-name=agent-${mode}.cpuprofile`] : []),
       ...(rpcFile ? [`--import=${fileURLToPath(new URL("./lib/countRpc.mjs", import.meta.url))}`] : []),
       ...(process.env.BENCH_AGENT_NODE_OPTIONS ? [process.env.BENCH_AGENT_NODE_OPTIONS] : []),
@@ -141,6 +162,7 @@ async function run(mode: "ws" | "poll") {
       runEnv: {
         ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
         ...(rpcFile ? { SHOAL_RPC_COUNT_FILE: rpcFile } : {}),
+        SHOAL_GC_PROBE_FILE: gcFile,
         ...(ARENAS === "default" ? {} : { MALLOC_ARENA_MAX: ARENAS }),
       },
     });
@@ -192,7 +214,8 @@ async function run(mode: "ws" | "poll") {
       const seconds = (Date.now() - started) / 1000;
       // The agent finishes its last steps (settle, bookkeeping) after the chain settles: then RSS.
       await sleep(POLL_MS);
-      batches.push({ settled, jobs: ids.size, seconds, postedMs, before, after: await memory(pid), peak });
+      const after = await memory(pid);
+      batches.push({ settled, jobs: ids.size, seconds, postedMs, before, after, collected: await collected(pid, gcFile), peak });
     }
     const sorted = [...latencies].sort((a, b) => a - b);
     await demo.cleanup(); // the agent writes its CPU profile and RPC counts as it exits
@@ -215,12 +238,14 @@ for (const mode of MODES) {
   r.batches.forEach((b, i) => {
     console.log(
       `    batch ${i + 1}: ${b.settled}/${b.jobs} settled in ${b.seconds.toFixed(1)} s: ${(b.settled / b.seconds).toFixed(1)} jobs/s end to end (submits took ${(b.postedMs / 1000).toFixed(1)} s); ` +
-        `agent RSS ${b.before.rss.toFixed(0)} → ${b.after.rss.toFixed(0)} MB (peak seen ${b.peak.toFixed(0)} MB, VmHWM ${b.after.hwm.toFixed(0)} MB)`,
+        `agent RSS ${b.before.rss.toFixed(0)} → ${b.after.rss.toFixed(0)} MB, ${b.collected.rss.toFixed(0)} MB after a full collection (live heap ${b.collected.heap.toFixed(0)} MB; peak seen ${b.peak.toFixed(0)} MB, VmHWM ${b.after.hwm.toFixed(0)} MB)`,
     );
   });
   if (r.batches.length > 1) {
-    const growth = r.batches.at(-1)!.after.rss - r.batches[0]!.after.rss;
-    console.log(`    RSS after the last batch minus after the first: ${growth >= 0 ? "+" : ""}${growth.toFixed(0)} MB (flat means within a few MB; goal ≤ 5)`);
+    const signed = (mb: number) => `${mb >= 0 ? "+" : ""}${mb.toFixed(0)} MB`;
+    const growth = r.batches.at(-1)!.collected.rss - r.batches[0]!.collected.rss;
+    const raw = r.batches.at(-1)!.after.rss - r.batches[0]!.after.rss;
+    console.log(`    RSS after the last batch minus after the first, each after a full collection: ${signed(growth)} (flat means within a few MB; goal ≤ 5); without the collection ${signed(raw)}`);
   }
   if (r.rpc) {
     const jobs = PROBES + r.batches.reduce((n, b) => n + b.jobs, 0);
@@ -244,8 +269,9 @@ if (headline) {
   });
   if (headline.batches.length > 1) {
     recordFigure({
-      section: "throughput", name: "agent RSS after the last batch minus after the first", value: Math.round(headline.batches.at(-1)!.after.rss - headline.batches[0]!.after.rss),
-      unit: "MB", better: "lower", goal: { op: "<=", value: 5 }, note: `flat memory; RSS after the first batch ${headline.batches[0]!.after.rss.toFixed(0)} MB; MALLOC_ARENA_MAX ${ARENAS}, as the service files set it`,
+      section: "throughput", name: "agent RSS after the last batch minus after the first, each after a full collection", value: Math.round(headline.batches.at(-1)!.collected.rss - headline.batches[0]!.collected.rss),
+      unit: "MB", better: "lower", goal: { op: "<=", value: 5 },
+      note: `flat memory; after the first batch ${headline.batches[0]!.collected.rss.toFixed(0)} MB (live heap ${headline.batches[0]!.collected.heap.toFixed(0)} MB); without the collection ${headline.batches[0]!.after.rss.toFixed(0)} → ${headline.batches.at(-1)!.after.rss.toFixed(0)} MB; MALLOC_ARENA_MAX ${ARENAS}, as the service files set it`,
     });
   }
 }
