@@ -6,16 +6,13 @@ import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
 import { parseEther } from "viem";
-import { startAgent, type Agent } from "../../agent/src/agent.js";
-import { loadConfig } from "../../agent/src/config/config.js";
-import { createLogger } from "../../agent/src/context.js";
+import type { Agent } from "../../agent/src/agent.js";
 import {
   buildSpec,
   cancelJob,
   InvalidPipelineError,
   InvalidSpecError,
   pieceCid,
-  registerProvider,
   submitJob,
   submitPipeline,
   waitForPipeline,
@@ -24,7 +21,8 @@ import {
   type SpecInput,
 } from "../../sdk/src/index.js";
 import { fetchResult } from "../../sdk/src/node.js";
-import { KEYS, startLocalChain } from "../helpers/localChain.js";
+import { startTestAgent } from "../helpers/agent.js";
+import { startLocalChain } from "../helpers/localChain.js";
 
 const WORDFREQ = new URL("../../examples/wasm/wordfreq.wasm", import.meta.url);
 const TEXT = "the quick brown fox jumps over the lazy dog\nthe dog sleeps 42 times\n".repeat(10);
@@ -57,25 +55,10 @@ describe("pipelines: jobs that take earlier jobs' results", function () {
     await mkdir(join(dir, "pieces"));
     await writeFile(join(dir, "pieces", piece.v2), payload);
     for (const i of [2, 3, 4]) {
-      process.env[`SHOAL_TEST_KEY_${i}`] = KEYS[i];
-      const config = loadConfig({
-        env: {},
-        flags: {
-          "chain.rpcUrls": [chain.rpcUrl], "chain.market": chain.market, "chain.registry": chain.registry, "chain.pollIntervalMs": 100,
-          "keys.privateKeyEnv": `SHOAL_TEST_KEY_${i}`, "engines.wasm.moduleDir": join(dir, "modules"),
-          // Only agent 2 stores the piece: agents 3 and 4 can run the second step only by fetching
-          // the first step's result from the gateways of those who revealed it.
-          ...(i === 2 ? { "data.pieceDir": join(dir, "pieces") } : {}),
-          stateDir: join(dir, `agent${i}`), "results.dir": join(dir, `agent${i}`, "results"),
-          "gateway.port": 0, logLevel: "silent", "policy.safetyMarginSec": 5, "policy.maxCpu": 4,
-        },
-      });
-      const agent = await startAgent(config, { logger: createLogger("silent") });
-      agents.push(agent);
-      await registerProvider(chain.wallet(i), {
-        registry: chain.registry, stake: parseEther("10"), gatewayUrl: agent.gateway.url,
-        capabilities: { engines: 1, cpus: 4, memoryMb: 4096, gpus: 0 },
-      });
+      // Only agent 2 stores the piece: agents 3 and 4 can run the second step only by fetching
+      // the first step's result from the gateways of those who revealed it.
+      const flags = { "policy.maxCpu": 4, ...(i === 2 ? {} : { "data.pieceDir": undefined }) };
+      agents.push(await startTestAgent({ chain, key: i, dir, flags }));
     }
   });
 

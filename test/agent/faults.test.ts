@@ -4,12 +4,11 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, statfs, writeFile } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEther } from "viem";
-import { startAgent, type Agent } from "../../agent/src/agent.js";
-import { loadConfig } from "../../agent/src/config/config.js";
-import { createLogger } from "../../agent/src/context.js";
-import { getJob, registerProvider, submitJob, waitForResult, type SpecInput } from "../../sdk/src/index.js";
+import type { Agent } from "../../agent/src/agent.js";
+import { getJob, submitJob, waitForResult, type SpecInput } from "../../sdk/src/index.js";
+import { startTestAgent } from "../helpers/agent.js";
 import { startFaultProxy } from "../helpers/faultProxy.js";
-import { KEYS, startLocalChain } from "../helpers/localChain.js";
+import { startLocalChain } from "../helpers/localChain.js";
 
 // Faults of the provider's own machine. A full results disk: the job fails with a reason that says
 // so, nothing is committed for it, and the agent goes on serving the next job once there is room.
@@ -20,28 +19,14 @@ type WordfreqSpec = SpecInput & { engine: { module: string }; inputs: { piece: s
 
 const wordfreqSpec = async (): Promise<WordfreqSpec> => JSON.parse(await readFile(new URL("examples/specs/wordfreq.json", ROOT), "utf8")) as WordfreqSpec;
 
-/** An in-process agent with the example piece and module in `dir`, talking to `rpcUrl`, registered with Hardhat account `key`. */
-async function provisionAgent(o: { chain: Awaited<ReturnType<typeof startLocalChain>>; dir: string; key: number; rpcUrl: string; resultsDir: string }): Promise<Agent> {
+/** An agent with the example piece and module in `dir`, talking to `rpcUrl`, registered with Hardhat account `key`. */
+async function provisionAgent(o: { chain: Awaited<ReturnType<typeof startLocalChain>>; dir: string; key: number; rpcUrl?: string; resultsDir?: string }): Promise<Agent> {
   const spec = await wordfreqSpec();
   await mkdir(join(o.dir, "pieces"), { recursive: true });
   await mkdir(join(o.dir, "modules"), { recursive: true });
   await copyFile(new URL("examples/data/harbor-log.txt", ROOT), join(o.dir, "pieces", spec.inputs[0]!.piece));
   await copyFile(new URL("examples/wasm/wordfreq.wasm", ROOT), join(o.dir, "modules", `${spec.engine.module}.wasm`));
-  const keyEnv = `SHOAL_TEST_FAULTS_KEY_${o.key}`;
-  process.env[keyEnv] = KEYS[o.key];
-  const config = loadConfig({
-    env: {},
-    flags: {
-      "chain.rpcUrls": [o.rpcUrl], "chain.market": o.chain.market, "chain.registry": o.chain.registry, "chain.pollIntervalMs": 100,
-      "keys.privateKeyEnv": keyEnv, "engines.wasm.moduleDir": join(o.dir, "modules"), "data.pieceDir": join(o.dir, "pieces"),
-      stateDir: join(o.dir, "state"), "results.dir": o.resultsDir, "gateway.port": 0, logLevel: "silent", "policy.safetyMarginSec": 5,
-    },
-  });
-  const agent = await startAgent(config, { logger: createLogger("silent") });
-  await registerProvider(o.chain.wallet(o.key), {
-    registry: o.chain.registry, stake: parseEther("10"), gatewayUrl: agent.gateway.url, capabilities: { engines: 1, cpus: 4, memoryMb: 4096, gpus: 0 },
-  });
-  return agent;
+  return startTestAgent({ chain: o.chain, key: o.key, dir: o.dir, rpcUrl: o.rpcUrl, flags: o.resultsDir === undefined ? {} : { "results.dir": o.resultsDir } });
 }
 
 describe("agent faults: a full results filesystem", function () {
@@ -74,7 +59,7 @@ describe("agent faults: a full results filesystem", function () {
 
   it("fails the job with NO_SPACE and commits nothing; after space is freed the next job settles", async function () {
     const spec = await wordfreqSpec();
-    agent = await provisionAgent({ chain, dir, key: 2, rpcUrl: chain.rpcUrl, resultsDir: results });
+    agent = await provisionAgent({ chain, dir, key: 2, resultsDir: results });
 
     // Fill the results filesystem but for 1 KiB: the ~2 KiB result CAR cannot be written.
     const { bavail, bsize } = await statfs(results);
@@ -111,7 +96,7 @@ describe("agent faults: an RPC that fails in every way a node or a proxy can", f
     let agent: Agent | undefined;
     try {
       const spec = await wordfreqSpec();
-      agent = await provisionAgent({ chain, dir, key: 3, rpcUrl: proxy.url, resultsDir: join(dir, "results") });
+      agent = await provisionAgent({ chain, dir, key: 3, rpcUrl: proxy.url });
       // From now on, one request in three fails, cycling through the faults; sent transactions too.
       const faults = ["http500", "http429", "truncated", "truncatedAfterForwarding", "stall"] as const;
       let n = 0;

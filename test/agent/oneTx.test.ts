@@ -9,12 +9,11 @@ import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
 import { getAbiItem, parseEther, toFunctionSelector } from "viem";
-import { startAgent, type Agent } from "../../agent/src/agent.js";
-import { loadConfig } from "../../agent/src/config/config.js";
-import { createLogger } from "../../agent/src/context.js";
+import type { Agent } from "../../agent/src/agent.js";
 import { openStore } from "../../agent/src/store/store.js";
 import { jobMarketAbi, pieceCid, providerRegistryAbi, registerProvider, submitJob, waitForResult, type SpecInput } from "../../sdk/src/index.js";
-import { KEYS, startLocalChain } from "../helpers/localChain.js";
+import { startTestAgent } from "../helpers/agent.js";
+import { startLocalChain } from "../helpers/localChain.js";
 
 const WORDFREQ = new URL("../../examples/wasm/wordfreq.wasm", import.meta.url);
 const TEXT = "one transaction claims and commits\n".repeat(20);
@@ -43,17 +42,9 @@ describe("agent one-transaction path (claimAndCommit)", function () {
   async function register(i: number, gatewayUrl = "http://127.0.0.1:1/") {
     await registerProvider(chain.wallet(i), { registry: chain.registry, stake: parseEther("10"), gatewayUrl, capabilities: { engines: 1, cpus: 4, memoryMb: 4096, gpus: 0 } });
   }
+  /** Agent `i`, not registered: each test registers its providers first (`register`). */
   async function launch(i: number): Promise<Agent> {
-    process.env[`SHOAL_TEST_ONETX_KEY_${i}`] = KEYS[i];
-    const config = loadConfig({
-      env: {},
-      flags: {
-        "chain.rpcUrls": [chain.rpcUrl], "chain.market": chain.market, "chain.registry": chain.registry, "chain.pollIntervalMs": 100,
-        "keys.privateKeyEnv": `SHOAL_TEST_ONETX_KEY_${i}`, "engines.wasm.moduleDir": join(dir, "modules"), "data.pieceDir": join(dir, "pieces"),
-        stateDir: stateDir(i), "results.dir": join(stateDir(i), "results"), "gateway.port": 0, logLevel: "silent", "policy.safetyMarginSec": 5,
-      },
-    });
-    const agent = await startAgent(config, { logger: createLogger("silent") });
+    const agent = await startTestAgent({ chain, key: i, dir, register: false, flags: { stateDir: stateDir(i), "results.dir": join(stateDir(i), "results") } });
     agents.push(agent);
     return agent;
   }

@@ -6,12 +6,11 @@ import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
 import { getAbiItem, parseEther, toFunctionSelector } from "viem";
-import { startAgent, type Agent } from "../../agent/src/agent.js";
-import { loadConfig } from "../../agent/src/config/config.js";
-import { createLogger } from "../../agent/src/context.js";
-import { jobMarketAbi, pieceCid, registerProvider, submitJob, waitForResult, type SpecInput } from "../../sdk/src/index.js";
+import type { Agent } from "../../agent/src/agent.js";
+import { jobMarketAbi, pieceCid, submitJob, waitForResult, type SpecInput } from "../../sdk/src/index.js";
 import { fetchResult } from "../../sdk/src/node.js";
-import { KEYS, startLocalChain } from "../helpers/localChain.js";
+import { startTestAgent } from "../helpers/agent.js";
+import { startLocalChain } from "../helpers/localChain.js";
 
 const WORDFREQ = new URL("../../examples/wasm/wordfreq.wasm", import.meta.url);
 const TEXT = "the quick brown fox jumps over the lazy dog\nthe dog sleeps\n".repeat(20);
@@ -42,30 +41,12 @@ describe("agent pipeline, three agents in process on a local chain", function ()
     await chain?.close();
   });
 
-  async function launch(i: number, extra: Record<string, unknown> = {}) {
-    process.env[`SHOAL_TEST_KEY_${i}`] = KEYS[i];
-    const config = loadConfig({
-      env: {},
-      flags: {
-        "chain.rpcUrls": [chain.rpcUrl], "chain.market": chain.market, "chain.registry": chain.registry, "chain.pollIntervalMs": 100,
-        "keys.privateKeyEnv": `SHOAL_TEST_KEY_${i}`, "engines.wasm.moduleDir": join(dir, "modules"),
-        "data.pieceDir": join(dir, "pieces"), stateDir: join(dir, `agent${i}`), "results.dir": join(dir, `agent${i}`, "results"),
-        "gateway.port": 0, logLevel: "silent", "policy.safetyMarginSec": 5, ...extra,
-      },
-    });
-    const agent = await startAgent(config, { logger: createLogger("silent") });
-    agents.push(agent);
-    return agent;
-  }
 
   it("runs a WASM job to quorum: each agent claims, executes, commits; two reveal; the client downloads the verified result", async function () {
     const started: Agent[] = [];
     for (const i of [2, 3, 4]) {
-      const agent = await launch(i);
-      await registerProvider(chain.wallet(i), {
-        registry: chain.registry, stake: parseEther("10"), gatewayUrl: agent.gateway.url,
-        capabilities: { engines: 1, cpus: 4, memoryMb: 4096, gpus: 0 },
-      });
+      const agent = await startTestAgent({ chain, key: i, dir });
+      agents.push(agent);
       started.push(agent);
     }
     const spec: SpecInput = {

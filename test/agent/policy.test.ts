@@ -3,12 +3,11 @@ import { copyFile, mkdir, mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEther } from "viem";
-import { startAgent, type Agent } from "../../agent/src/agent.js";
-import { loadConfig } from "../../agent/src/config/config.js";
-import { createLogger } from "../../agent/src/context.js";
-import { buildSpec, registerProvider, submitJob, type SpecInput } from "../../sdk/src/index.js";
+import type { Agent } from "../../agent/src/agent.js";
+import { buildSpec, submitJob, type SpecInput } from "../../sdk/src/index.js";
+import { startTestAgent } from "../helpers/agent.js";
 import { startFaultProxy, type FaultProxy } from "../helpers/faultProxy.js";
-import { KEYS, startLocalChain } from "../helpers/localChain.js";
+import { startLocalChain } from "../helpers/localChain.js";
 import { decide, type JobFacts, type PolicyConfig, type PolicyEnvironment } from "../../agent/src/policy/policy.js";
 import type { Executor } from "../../agent/src/executors/types.js";
 
@@ -89,22 +88,8 @@ describe("agent policy: a job refused for a local reason", function () {
     proxy.plan = (method) => void calls.set(method, (calls.get(method) ?? 0) + 1);
     const dir = await mkdtemp(join(tmpdir(), "shoal-policy-"));
     await mkdir(join(dir, "modules"));
-    await mkdir(join(dir, "pieces"));
     await copyFile(new URL("../../examples/wasm/wordfreq.wasm", import.meta.url), join(dir, "modules", `${spec.engine.module}.wasm`));
-    process.env.SHOAL_TEST_POLICY_KEY = KEYS[3];
-    const config = loadConfig({
-      env: {},
-      flags: {
-        "chain.rpcUrls": [proxy.url], "chain.market": chain.market, "chain.registry": chain.registry, "chain.pollIntervalMs": 100,
-        "keys.privateKeyEnv": "SHOAL_TEST_POLICY_KEY", "engines.wasm.moduleDir": join(dir, "modules"), "data.pieceDir": join(dir, "pieces"),
-        stateDir: join(dir, "state"), "results.dir": join(dir, "results"), "gateway.port": 0, logLevel: "silent",
-        "policy.minPrice": "0.01", "policy.safetyMarginSec": 5,
-      },
-    });
-    agent = await startAgent(config, { logger: createLogger("silent") });
-    await registerProvider(chain.wallet(3), {
-      registry: chain.registry, stake: parseEther("10"), gatewayUrl: agent.gateway.url, capabilities: { engines: 1, cpus: 4, memoryMb: 4096, gpus: 0 },
-    });
+    agent = await startTestAgent({ chain, key: 3, dir, rpcUrl: proxy.url, flags: { "policy.minPrice": "0.01" } });
   });
 
   after(async function () {

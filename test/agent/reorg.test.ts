@@ -9,12 +9,11 @@ import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
 import { parseEther, toHex } from "viem";
-import { startAgent, type Agent } from "../../agent/src/agent.js";
-import { loadConfig } from "../../agent/src/config/config.js";
-import { createLogger } from "../../agent/src/context.js";
-import { encodeSpec, buildSpec, getJob, pieceCid, registerProvider, submitJob, waitForResult, type SpecInput } from "../../sdk/src/index.js";
+import type { Agent } from "../../agent/src/agent.js";
+import { encodeSpec, buildSpec, getJob, pieceCid, submitJob, waitForResult, type SpecInput } from "../../sdk/src/index.js";
+import { startTestAgent } from "../helpers/agent.js";
 import { startFaultProxy, type FaultProxy } from "../helpers/faultProxy.js";
-import { KEYS, startLocalChain } from "../helpers/localChain.js";
+import { startLocalChain } from "../helpers/localChain.js";
 
 const WORDFREQ = new URL("../../examples/wasm/wordfreq.wasm", import.meta.url);
 
@@ -53,19 +52,7 @@ describe("agent and reorgs: what vanished is forgotten, the new chain is acted o
       version: 1, engine: { type: "wasm", module: moduleCid, args: [] }, inputs: [{ piece: pieces.get(words)!, mount: "/inputs/t.txt" }],
       resources: { cpu: 1, memoryMb: 64, timeoutSec: 30 },
     });
-    process.env.SHOAL_TEST_REORG_KEY = KEYS[2];
-    const config = loadConfig({
-      env: {},
-      flags: {
-        "chain.rpcUrls": [proxy.url], "chain.market": chain.market, "chain.registry": chain.registry, "chain.pollIntervalMs": 100,
-        "keys.privateKeyEnv": "SHOAL_TEST_REORG_KEY", "engines.wasm.moduleDir": join(dir, "modules"), "data.pieceDir": join(dir, "pieces"),
-        stateDir: join(dir, "state"), "results.dir": join(dir, "results"), "gateway.port": 0, logLevel: "silent", "policy.safetyMarginSec": 5,
-      },
-    });
-    agent = await startAgent(config, { logger: createLogger("silent") });
-    await registerProvider(chain.wallet(2), {
-      registry: chain.registry, stake: parseEther("10"), gatewayUrl: agent.gateway.url, capabilities: { engines: 1, cpus: 4, memoryMb: 4096, gpus: 0 },
-    });
+    agent = await startTestAgent({ chain, key: 2, dir, rpcUrl: proxy.url });
   });
 
   after(async function () {

@@ -14,11 +14,10 @@ import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
 import { parseEther } from "viem";
 
-import { type Agent, startAgent } from "../../agent/src/agent.js";
-import { loadConfig } from "../../agent/src/config/config.js";
-import { createLogger } from "../../agent/src/context.js";
-import { getJob, pieceCid, registerProvider, type SpecInput, submitJob, waitForResult } from "../../sdk/src/index.js";
-import { KEYS, startLocalChain } from "../helpers/localChain.js";
+import type { Agent } from "../../agent/src/agent.js";
+import { getJob, pieceCid, type SpecInput, submitJob, waitForResult } from "../../sdk/src/index.js";
+import { startTestAgent } from "../helpers/agent.js";
+import { startLocalChain } from "../helpers/localChain.js";
 import { fingerprint } from "../helpers/pieceDir.js";
 
 const WORDFREQ = new URL("../../examples/wasm/wordfreq.wasm", import.meta.url);
@@ -50,25 +49,11 @@ describe("agent: locality jobs over stored pieces", function () {
     await chain.addPdpPiece(2, 1n, good.v2);
     await chain.addPdpPiece(2, 2n, corrupt.v2);
 
-    process.env.SHOAL_TEST_KEY_2 = KEYS[2];
-    const config = loadConfig({
-      env: {},
-      flags: {
-        "chain.rpcUrls": [chain.rpcUrl], "chain.market": chain.market, "chain.registry": chain.registry, "chain.pollIntervalMs": 100,
-        "keys.privateKeyEnv": "SHOAL_TEST_KEY_2", "engines.wasm.moduleDir": join(dir, "modules"),
-        "data.pieceDir": join(dir, "pieces"), stateDir: join(dir, "agent"), "results.dir": join(dir, "agent", "results"),
-        "gateway.port": 0, logLevel: "silent", "policy.safetyMarginSec": 5,
-        locality: [
-          { piece: good.v2, kind: "pdp", dataSetId: 1, pieceId: 0 },
-          { piece: corrupt.v2, kind: "pdp", dataSetId: 2, pieceId: 0 },
-        ],
-      },
-    });
-    agent = await startAgent(config, { logger: createLogger("silent") });
-    await registerProvider(chain.wallet(2), {
-      registry: chain.registry, stake: parseEther("10"), gatewayUrl: agent.gateway.url,
-      capabilities: { engines: 1, cpus: 4, memoryMb: 4096, gpus: 0 },
-    });
+    const locality = [
+      { piece: good.v2, kind: "pdp", dataSetId: 1, pieceId: 0 },
+      { piece: corrupt.v2, kind: "pdp", dataSetId: 2, pieceId: 0 },
+    ];
+    agent = await startTestAgent({ chain, key: 2, dir, flags: { locality } });
   });
 
   after(async function () {

@@ -3,11 +3,10 @@ import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEther } from "viem";
-import { startAgent, type Agent } from "../../agent/src/agent.js";
-import { loadConfig } from "../../agent/src/config/config.js";
-import { createLogger } from "../../agent/src/context.js";
-import { registerProvider, submitJob, waitForResult, type SpecInput } from "../../sdk/src/index.js";
-import { KEYS, startLocalChain } from "../helpers/localChain.js";
+import type { Agent } from "../../agent/src/agent.js";
+import { submitJob, waitForResult, type SpecInput } from "../../sdk/src/index.js";
+import { startTestAgent } from "../helpers/agent.js";
+import { startLocalChain } from "../helpers/localChain.js";
 import { startSocketProxy } from "../helpers/socketProxy.js";
 
 // Event delivery without polling delay: with chain.wsUrl the agent subscribes to new heads (over
@@ -53,21 +52,8 @@ describe("agent head subscription", function () {
   });
 
   async function provision(key: number, wsUrl: string, pollIntervalMs: number): Promise<Agent> {
-    process.env[`SHOAL_TEST_HEADS_KEY_${key}`] = KEYS[key];
-    const config = loadConfig({
-      env: {},
-      flags: {
-        "chain.rpcUrls": [chain.rpcUrl], "chain.wsUrl": wsUrl, "chain.market": chain.market, "chain.registry": chain.registry,
-        "chain.pollIntervalMs": pollIntervalMs, "keys.privateKeyEnv": `SHOAL_TEST_HEADS_KEY_${key}`,
-        "engines.wasm.moduleDir": join(dir, "modules"), "data.pieceDir": join(dir, "pieces"), stateDir: join(dir, `state${key}`),
-        "results.dir": join(dir, `results${key}`), "gateway.port": 0, logLevel: "silent", "policy.safetyMarginSec": 5,
-      },
-    });
-    const agent = await startAgent(config, { logger: createLogger((process.env.SHOAL_TEST_LOG as "info" | undefined) ?? "silent") });
+    const agent = await startTestAgent({ chain, key, dir, flags: { "chain.wsUrl": wsUrl, "chain.pollIntervalMs": pollIntervalMs } });
     agents.push(agent);
-    await registerProvider(chain.wallet(key), {
-      registry: chain.registry, stake: parseEther("10"), gatewayUrl: agent.gateway.url, capabilities: { engines: 1, cpus: 4, memoryMb: 4096, gpus: 0 },
-    });
     return agent;
   }
 
