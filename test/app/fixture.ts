@@ -20,6 +20,7 @@ export async function dapp(context: Context): Promise<{ app: App; browser: TestB
   }
   users++;
   clearTimeout(idle);
+  await stopping; // an app being stopped holds its ports until it is gone
   app ??= import("../../scripts/app/start.js").then(({ startApp }) => startApp({ mode: "preview" }));
   browser ??= launchBrowser();
   return { app: await app, browser: await browser };
@@ -42,15 +43,38 @@ export async function releaseDapp(): Promise<void> {
   }
 }
 
-async function stopAll(): Promise<void> {
-  const [a, b] = await Promise.allSettled([app, browser]);
+/** A stop under way: another caller waits for it rather than closing the app a second time. */
+let stopping: Promise<void> | undefined;
+
+function stopAll(): Promise<void> {
+  const [started, opened] = [app, browser];
   app = undefined;
   browser = undefined;
-  if (b?.status === "fulfilled" && b.value) await b.value.close();
-  if (a?.status === "fulfilled" && a.value) await a.value.close();
+  if (started === undefined && opened === undefined) return stopping ?? Promise.resolve();
+  const stop = (async () => {
+    await stopping;
+    const [a, b] = await Promise.allSettled([started, opened]);
+    if (b?.status === "fulfilled" && b.value) await b.value.close();
+    if (a?.status === "fulfilled" && a.value) await a.value.close();
+  })();
+  const tracked: Promise<void> = stop.finally(() => {
+    if (stopping === tracked) stopping = undefined;
+  });
+  stopping = tracked;
+  return tracked;
 }
 
 after(async function () {
+  this.timeout(60_000);
+  clearTimeout(idle);
+  await stopAll();
+});
+
+// The first test after the browser test files (none holds the app: a browser file takes it in its
+// `before`) stops the app before it runs, rather than letting the idle timer stop it during that
+// test: the app's agents, stopping, still hold Docker containers that a later test would see.
+beforeEach(async function () {
+  if (users > 0 || (app === undefined && stopping === undefined)) return;
   this.timeout(60_000);
   clearTimeout(idle);
   await stopAll();
