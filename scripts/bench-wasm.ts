@@ -9,7 +9,8 @@
  * The first run of a module is cold (module loaded, CID checked, compiled; V8 tiers its hot
  * functions up from Liftoff to TurboFan while it runs) and is shown apart; the medians are of the
  * warm runs after it (compiled module cached, a worker waiting), which is how a provider runs a
- * module it has run before.
+ * module it has run before. Last, no-op jobs per second through `executor.run()`, two at a time,
+ * with workers reused from job to job against a fresh worker per job.
  */
 import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -27,6 +28,16 @@ import { recordFigure } from "./lib/figures.js";
 const sizes = (process.argv[2] ?? "5,50").split(",").map(Number);
 const runs = Number(process.argv[3] ?? 7);
 const examples = new URL("../examples/wasm/", import.meta.url);
+
+/** A WASI command that does nothing: (memory 1 1) and an empty _start, both exported. */
+const NOOP_WASM = Uint8Array.from([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+  0x01, 0x04, 0x01, 0x60, 0x00, 0x00, // type section: () -> ()
+  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
+  0x05, 0x04, 0x01, 0x01, 0x01, 0x01, // memory section: one memory, min 1 max 1 page
+  0x07, 0x13, 0x02, 0x06, ...new TextEncoder().encode("memory"), 0x02, 0x00, 0x06, ...new TextEncoder().encode("_start"), 0x00, 0x00, // exports
+  0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b, // code section: empty body
+]);
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const f = (ms: number): string => `${ms.toFixed(ms < 10 ? 1 : 0)} ms`;
@@ -160,6 +171,36 @@ try {
   console.log(`read(2) cost per call, ${(textBytes / 1e6).toFixed(0)} MB in 64-byte reads (${calls} calls) against 1 MiB reads:`);
   console.log(`  WASM (fd_read through the syscall layer, module alone):  ${us(small.wasm, large.wasm)}  (${f(small.wasm)} vs ${f(large.wasm)})`);
   console.log(`  native (read(2), process):                              ${us(small.native, large.native)}  (${f(small.native)} vs ${f(large.native)})`);
+
+  // Jobs per second through executor.run() for a module that does nothing, two at a time (the
+  // agent's default concurrency): workers reused from job to job (the default) against a fresh
+  // worker, a V8 isolate, per job (jobsPerWorker 1: how every job ran before).
+  const noopCid = CID.createV1(raw.code, await sha256.digest(NOOP_WASM)).toString();
+  const noopSpec = buildSpec({ version: 1, engine: { type: "wasm", module: noopCid }, resources: { memoryMb: 16, timeoutSec: 30 } });
+  const noopRate = async (jobsPerWorker: number | undefined, jobs: number): Promise<number> => {
+    const noopExecutor = createWasmExecutor({ resolveModule: async () => NOOP_WASM, tempDir: dir, jobsPerWorker });
+    await noopExecutor.warm();
+    const one = async (): Promise<void> => {
+      const outputDir = await mkdtemp(join(dir, "noop-"));
+      await noopExecutor.run({ jobId: 1n, spec: noopSpec, inputs: [], outputDir });
+      await rm(outputDir, { recursive: true, force: true });
+    };
+    await one(); // compiles the module
+    const started = performance.now();
+    for (let i = 0; i < jobs; i += 2) await Promise.all([one(), one()]);
+    const rate = jobs / ((performance.now() - started) / 1000);
+    await noopExecutor.close();
+    return rate;
+  };
+  const reused = await noopRate(undefined, 400);
+  const perJob = await noopRate(1, 60);
+  console.log(`no-op jobs through executor.run(), two at a time; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores:`);
+  console.log(`  workers reused (jobsPerWorker 100, the default): ${reused.toFixed(0)} jobs/s over 400`);
+  console.log(`  a worker per job (jobsPerWorker 1):               ${perJob.toFixed(1)} jobs/s over 60`);
+  recordFigure({
+    section: "wasm", name: "WASM executor, no-op jobs through run(), two at a time, workers reused", value: Number(reused.toFixed(0)), unit: "jobs/s", better: "higher",
+    baseline: { label: "a worker per job (jobsPerWorker 1)", value: Number(perJob.toFixed(1)) }, note: `load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
+  });
   if (!allSame) process.exitCode = 1;
 } finally {
   await rm(dir, { recursive: true, force: true });
