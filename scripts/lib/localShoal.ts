@@ -110,7 +110,8 @@ export async function startLocalShoal(options: LocalShoalOptions) {
     const port = await freePort();
     p.gateway = `http://127.0.0.1:${port}`;
     const config = {
-      chain: { rpcUrls: [rpcUrl], chainId: 31337, market: market.address, registry: registry.address, pollIntervalMs: 200 },
+      // The node speaks WebSocket on its HTTP port: the agent acts on pushed heads and sends its calls over the socket.
+      chain: { rpcUrls: [rpcUrl], wsUrl: rpcUrl.replace(/^http/, "ws"), chainId: 31337, market: market.address, registry: registry.address, pollIntervalMs: 200 },
       policy: { minPrice: "0.01", maxCpu: 2, maxMemoryMb: 2048, gpus: 0, maxTimeoutSec: 300, safetyMarginSec: 10 },
       engines: { wasm: { enabled: true, moduleDir: join(home, "modules") }, docker: { enabled: image !== undefined, allowedImages: image ? ["shoal-test/busybox"] : [] } },
       data: { pieceDir: join(home, "pieces") },
