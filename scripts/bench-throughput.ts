@@ -35,6 +35,7 @@ import { KEYS, startLocalChain } from "../test/helpers/localChain.js";
 import { freePort } from "../test/helpers/net.js";
 import { demoProcesses } from "./lib/demoProcesses.js";
 import { recordFigure } from "./lib/figures.js";
+import { NOOP_WASM } from "./lib/noopWasm.js";
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 200);
 const MODES = (process.env.BENCH_MODES ?? "ws,poll").split(",") as ("ws" | "poll")[];
@@ -49,16 +50,6 @@ const POLL_MS = 2_000; // the agent's default chain.pollIntervalMs
  * arenas: 170–211 MB); with workers reused, 195 → 201 → 204 MB after collection (two: 194 → 194 → 198).
  */
 const ARENAS = process.env.BENCH_MALLOC_ARENA_MAX ?? "2";
-
-/** A WASI command that does nothing: (memory 1) and an empty _start, both exported. */
-const NOOP_WASM = Uint8Array.from([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
-  0x01, 0x04, 0x01, 0x60, 0x00, 0x00, // type section: () -> ()
-  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
-  0x05, 0x03, 0x01, 0x00, 0x01, // memory section: one memory, min 1 page
-  0x07, 0x13, 0x02, 0x06, ...new TextEncoder().encode("memory"), 0x02, 0x00, 0x06, ...new TextEncoder().encode("_start"), 0x00, 0x00, // exports
-  0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b, // code section: empty body
-]);
 
 const memory = async (pid: number) => {
   const status = await readFile(`/proc/${pid}/status`, "utf8");

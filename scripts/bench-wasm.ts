@@ -24,20 +24,11 @@ import { sha256 } from "multiformats/hashes/sha2";
 import { buildSpec } from "@shoal/sdk";
 import { createWasmExecutor, type WasmRunTimings } from "../agent/src/executors/wasm/index.js";
 import { recordFigure } from "./lib/figures.js";
+import { NOOP_WASM } from "./lib/noopWasm.js";
 
 const sizes = (process.argv[2] ?? "5,50").split(",").map(Number);
 const runs = Number(process.argv[3] ?? 7);
 const examples = new URL("../examples/wasm/", import.meta.url);
-
-/** A WASI command that does nothing: (memory 1 1) and an empty _start, both exported. */
-const NOOP_WASM = Uint8Array.from([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
-  0x01, 0x04, 0x01, 0x60, 0x00, 0x00, // type section: () -> ()
-  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
-  0x05, 0x04, 0x01, 0x01, 0x01, 0x01, // memory section: one memory, min 1 max 1 page
-  0x07, 0x13, 0x02, 0x06, ...new TextEncoder().encode("memory"), 0x02, 0x00, 0x06, ...new TextEncoder().encode("_start"), 0x00, 0x00, // exports
-  0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b, // code section: empty body
-]);
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const f = (ms: number): string => `${ms.toFixed(ms < 10 ? 1 : 0)} ms`;

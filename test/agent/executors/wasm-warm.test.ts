@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readlinkSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +10,7 @@ import { sha256 } from "multiformats/hashes/sha2";
 import { ExecutionError } from "../../../agent/src/executors/types.js";
 import { createWasmExecutor, type WasmExecutor, type WasmRunTimings } from "../../../agent/src/executors/wasm/index.js";
 import { buildSpec, type Spec } from "../../../sdk/src/spec/index.js";
+import { fdsInto } from "../../helpers/fds.js";
 
 // The executor keeps compiled modules and warm workers between runs; none of it may show in a
 // job's outputs. Every job here reads inputs, lists directories, and uses randomness and clocks.
@@ -81,21 +81,6 @@ async function run(executor: WasmExecutor, job: Job): Promise<Record<string, str
   }
   for (const name of (await readdir(outputDir)).sort()) seen[name] = (await readFile(join(outputDir, name))).toString("hex");
   return seen;
-}
-
-/** Host paths of this process's open fds under `dir`. */
-function fdsInto(dir: string): string[] {
-  if (!existsSync("/proc/self/fd")) return [];
-  const open: string[] = [];
-  for (const fd of readdirSync("/proc/self/fd")) {
-    try {
-      const target = readlinkSync(`/proc/self/fd/${fd}`);
-      if (target.startsWith(dir)) open.push(target);
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return open;
 }
 
 describe("WASM executor: compiled modules and warm workers", function () {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { constants, existsSync, readdirSync, readlinkSync, type Stats } from "node:fs";
+import { constants, existsSync, type Stats } from "node:fs";
 import { cp, mkdir, mkdtemp, open, readFile, readdir, realpath, rm, stat, symlink, truncate, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +14,7 @@ import { capModuleMemory, createWasmExecutor, type WasmExecutor, type WasmExecut
 import { ExecutionError, type ExecutionErrorCode, type MountedInput } from "../../../agent/src/executors/types.js";
 import { computeResultCid } from "../../../sdk/src/node.js";
 import { buildSpec, type Spec, type SpecInput } from "../../../sdk/src/spec/index.js";
+import { fdsInto } from "../../helpers/fds.js";
 
 const EXAMPLES = new URL("../../../examples/wasm/", import.meta.url);
 const FIXTURES = new URL("../fixtures/wasm/", import.meta.url);
@@ -100,20 +101,6 @@ async function textInput(text: string): Promise<{ mount: string; hostPath: strin
 /** fds of this process that point into the test's directory (each run must close all of its own). */
 function fdsIntoBase(): string[] {
   return fdsInto(base);
-}
-
-function fdsInto(dir: string): string[] {
-  if (!existsSync("/proc/self/fd")) return [];
-  const open: string[] = [];
-  for (const fd of readdirSync("/proc/self/fd")) {
-    try {
-      const target = readlinkSync(`/proc/self/fd/${fd}`);
-      if (target.startsWith(dir)) open.push(target);
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return open;
 }
 
 describe("WASM executor", function () {

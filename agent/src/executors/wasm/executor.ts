@@ -401,15 +401,20 @@ export class WasmExecutor implements Executor {
     return this.#closed ? 0 : Math.max(0, this.#options.warmWorkers ?? 1);
   }
 
+  /** Forgets waiting workers that have exited. */
+  #dropDead(): void {
+    for (let i = this.#spares.length - 1; i >= 0; i--) if (this.#spares[i].dead) this.#spares.splice(i, 1);
+  }
+
   /** Starts workers until `warmWorkers` are waiting. */
   #refill(): void {
-    for (let i = this.#spares.length - 1; i >= 0; i--) if (this.#spares[i].dead) this.#spares.splice(i, 1);
+    this.#dropDead();
     while (this.#spares.length < this.#wanted) this.#spares.push(this.#spawn());
   }
 
   /** A waiting worker if one is alive (the most recently used of those ready), else a new one. */
   #take(): { spare: Spare; warm: boolean } {
-    for (let i = this.#spares.length - 1; i >= 0; i--) if (this.#spares[i].dead) this.#spares.splice(i, 1);
+    this.#dropDead();
     let index = this.#spares.length > 0 ? 0 : -1;
     for (let i = this.#spares.length - 1; i > 0; i--) {
       if (this.#spares[i].startMs !== undefined) {
