@@ -260,6 +260,9 @@ describe("FederatedAveraging: a contract runs federated rounds through the marke
     for (let t = 0; t < 100 && agents[0]!.store.job(first)?.state !== "committed"; t++) await new Promise((r) => setTimeout(r, 100));
     assert.equal(agents[0]!.store.job(first)?.state, "committed", "provider 2 ran and committed; the quorum of 2 waits for the silent slot");
 
+    // A second provider gets the shard before the re-post: written after it, provider 4's agent may
+    // see the new job first and refuse it (input_missing, final), and the re-post could not settle.
+    await writeFile(join(dir, "pieces4", quiet.v2), "a shard only one provider holds at first, stalled by a silent claimant\n".repeat(4));
     await rpc("evm_increaseTime", [terms.ttl + 1]);
     await rpc("evm_mine", []);
     const { posted, hash } = await advanceFederatedRun(owner, { coordinator, runId });
@@ -270,8 +273,7 @@ describe("FederatedAveraging: a contract runs federated rounds through the marke
     assert.equal(expired.length, 1);
     assert.equal(expired[0]!.args.slashedMask, 1 << silentSlot, "the silent claimant, and only it, is slashed");
 
-    // A second provider gets the shard; the re-post settles with providers 2 and 4.
-    await writeFile(join(dir, "pieces4", quiet.v2), "a shard only one provider holds at first, stalled by a silent claimant\n".repeat(4));
+    // The re-post settles with providers 2 and 4.
     await drive(runId, 1, new Map());
     const run = await getFederatedRun(chain.publicClient, { coordinator, runId });
     assert.equal(run.phase, "Done");
